@@ -38,7 +38,9 @@ const ExitCodesHelp = `Exit codes:
 func Exit(msg string, code int) error { return cli.Exit(msg, code) }
 
 // Usagef is an exit-2 error.
-func Usagef(format string, a ...any) error { return cli.Exit("aofkit: "+fmt.Sprintf(format, a...), ExitUsage) }
+func Usagef(format string, a ...any) error {
+	return cli.Exit("aofkit: "+fmt.Sprintf(format, a...), ExitUsage)
+}
 
 // WriteJSON prints v as one indented JSON object followed by a newline.
 func WriteJSON(w io.Writer, v any) error {

@@ -8,5 +8,5 @@ import (
 )
 
 func mapFile(*os.File, int) ([]byte, error) { return nil, errors.New("mmap not supported") }
-func release([]byte)                         {}
-func unmap([]byte) error                     { return nil }
+func release([]byte)                        {}
+func unmap([]byte) error                    { return nil }

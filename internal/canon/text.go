@@ -97,7 +97,7 @@ func jsonKey(b []byte) string {
 // FormatScore returns a sorted-set score as Redis 7.2+ prints it (d2string in util.c): "inf",
 // "-inf", "nan", "0"/"-0", integral values within ±2^62 as integers, everything else as the
 // shortest text that parses back to the same double, in plain notation when the decimal
-// exponent is small and as "1.5e+20" / "1e-07" otherwise (fpconv_dtoa's rules). Servers before
+// exponent is small and as "1.5e+20" / "1e-7" otherwise (fpconv_dtoa's rules). Servers before
 // 7.2 printed "%.17g" instead (0.1 became "0.10000000000000001"); both parse to the same value.
 // Redis uses Grisu2, which in rare cases yields a longer (still round-tripping) digit string
 // than Go's shortest; this function always yields the shortest. Cost: one strconv call.

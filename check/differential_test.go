@@ -21,6 +21,7 @@ import (
 	"testing"
 
 	"github.com/aofkit/aofkit/check"
+	"github.com/aofkit/aofkit/internal/redistest"
 )
 
 // ---------------------------------------------------------------------------------------------
@@ -89,21 +90,7 @@ func parseCheckAOF(stdout string, exit int) (ckResult, error) {
 // AOFKIT_REQUIRE_REDIS=1) when it is absent.
 func checkAOFBinary(t testing.TB) string {
 	t.Helper()
-	return requireBinary(t, "redis-check-aof")
-}
-
-// requireBinary stands in for redistest.RequireBinary until internal/redistest lands: the
-// path of name, else a skip (a failure under AOFKIT_REQUIRE_REDIS=1).
-func requireBinary(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("AOFKIT_REQUIRE_REDIS") == "1" {
-			t.Fatalf("%s: %v (AOFKIT_REQUIRE_REDIS=1)", name, err)
-		}
-		t.Skipf("%s: %v", name, err)
-	}
-	return p
+	return redistest.RequireBinary(t, "redis-check-aof")
 }
 
 // runCheckAOF runs `redis-check-aof REL` in dir (so the names it prints are relative) and
@@ -433,6 +420,15 @@ func namedVariants() []variant {
 			fs[incr3] = append([]byte("REDIS0010"), fs[incr3]...)
 		}},
 
+		// truncated files
+		{name: "single/truncated-mid-record", fixture: fxSingle, mutate: func(t testing.TB, fs fileSet) {
+			fs[fxSingle] = fs[fxSingle][:len(fs[fxSingle])-5]
+		}},
+		{name: "multipart-resp/incr3-truncated-mid-record", fixture: fxMPResp, mutate: func(t testing.TB, fs fileSet) {
+			fs[incr3] = fs[incr3][:len(fs[incr3])-3]
+		}},
+		// the loader's cut drops a trailing #TS line, redis-check-aof's ok_up_to keeps it (§3.3)
+		{name: "single/annotation-then-truncated-record", fixture: fxSingle, mutate: appendTo(fxSingle, "#TS:1700000000\r\n*3\r\n$3\r\nSET\r\n$1\r\nk")},
 		// non-last files damaged
 		{name: "multipart-resp/incr2-truncated-mid-record", fixture: fxMPResp, mutate: func(t testing.TB, fs fileSet) {
 			fs[incr2] = fs[incr2][:len(fs[incr2])-3]

@@ -134,7 +134,8 @@ func legacyRange(specs []KeySpec) (first, last, step int, movable bool) {
 // *UnknownCommandError with an empty Name.
 //
 // The table is the union of Redis 3.2 through 8.0 and Valkey 8.0: use AvailableIn to ask
-// whether a given server version knows the command.
+// whether a given server version knows the command. Loaders before 7.0 looked up argv[0]
+// only (an unknown sub-command was a command error, not fatal): use LookupName for them.
 //
 // Cost: one map lookup per level; no allocation when the command is found (errors allocate).
 func Lookup(args [][]byte) (*Spec, error) {

@@ -164,7 +164,10 @@ func (s *Scanner) Next() bool {
 	if s.pos >= len(s.data) {
 		return false
 	}
-	if s.release != nil && s.pos-s.lastRel >= 4<<20 {
+	if s.release != nil && s.pos-s.lastRel >= 8<<20 {
+		// Count the lines of what is about to leave memory while it is still resident, so
+		// LineAt never has to fault released pages back in.
+		s.LineAt(s.base + int64(s.pos))
 		s.release(s.base + int64(s.pos))
 		s.lastRel = s.pos
 	}
@@ -194,52 +197,57 @@ func (s *Scanner) Next() bool {
 		Fault{Kind: FaultFormat, At: s.base + int64(start), Reason: "format error"}, 0)
 }
 
-// fast parses a record that both readers accept with the same framing: `*N\r\n` with N >= 1
-// in plain digits, then N times `$L\r\n` + L bytes + `\r\n`, every header line shorter than
-// redis-check-aof's 128-byte buffer. It fills s.args.
+// fast parses a record that both readers accept with the same framing: `*N\r\n` with
+// 1 <= N < 2^31 in plain digits, then N times `$L\r\n` + L bytes + `\r\n`, every header line
+// short enough for redis-check-aof's 128-byte buffer. It fills s.args.
 func (s *Scanner) fast(p int) (int, bool) {
 	d := s.data
 	argc, p, ok := fastNum(d, p+1)
-	if !ok || argc < 1 {
+	if !ok || argc < 1 || argc > 1<<31-1 {
 		return 0, false
 	}
-	s.args = s.args[:0]
-	for i := int64(0); i < argc; i++ {
+	args := s.args[:0]
+	for ; argc > 0; argc-- {
 		if p >= len(d) || d[p] != '$' {
+			s.args = args
 			return 0, false
 		}
 		var n int64
 		n, p, ok = fastNum(d, p+1)
 		if !ok || n > int64(len(d)-p)-2 {
+			s.args = args
 			return 0, false
 		}
 		end := p + int(n)
 		if d[end] != '\r' || d[end+1] != '\n' {
+			s.args = args
 			return 0, false
 		}
-		s.args = append(s.args, d[p:end])
+		args = append(args, d[p:end:end])
 		p = end + 2
 	}
+	s.args = args
 	return p, true
 }
 
-// fastNum parses plain decimal digits at p followed by "\r\n", within a header line short
-// enough for both readers. It returns the value and the offset after the CRLF.
+// fastNum parses 1 to 18 plain decimal digits at p followed by "\r\n". It returns the value
+// and the offset after the CRLF.
 func fastNum(d []byte, p int) (int64, int, bool) {
-	start := p
+	if p >= len(d) {
+		return 0, 0, false
+	}
+	rest := d[p:]
+	if len(rest) > 20 {
+		rest = rest[:20]
+	}
 	var v int64
-	for p < len(d) {
-		c := d[p]
+	for i, c := range rest {
 		if c >= '0' && c <= '9' {
-			if p-start >= 18 {
-				return 0, 0, false
-			}
 			v = v*10 + int64(c-'0')
-			p++
 			continue
 		}
-		if c == '\r' && p > start && p+1 < len(d) && d[p+1] == '\n' {
-			return v, p + 2, true
+		if c == '\r' && i > 0 && i < 19 && i+1 < len(rest) && rest[i+1] == '\n' {
+			return v, p + i + 2, true
 		}
 		return 0, 0, false
 	}

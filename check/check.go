@@ -6,6 +6,7 @@
 package check
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -174,6 +175,23 @@ type checker struct {
 	loaderOn  bool  // the loader is still going (it stops at the first file it refuses)
 	done      int64 // bytes of earlier parts, for progress
 	total     int64
+	// a one-entry cache of command.Lookup for commands without sub-commands: AOFs repeat
+	// the same command name in runs
+	lastName []byte
+	lastSpec *command.Spec
+}
+
+// lookup is command.Lookup with a cache of the last plain (non-container) name.
+func (c *checker) lookup(args [][]byte) (*command.Spec, error) {
+	if c.lastSpec != nil && bytes.Equal(args[0], c.lastName) {
+		return c.lastSpec, nil
+	}
+	spec, err := command.Lookup(args)
+	if err == nil && len(spec.Subcommands) == 0 && !strings.Contains(spec.Name, "|") {
+		c.lastName = append(c.lastName[:0], args[0]...)
+		c.lastSpec = spec
+	}
+	return spec, err
 }
 
 func (c *checker) run() error {
@@ -277,6 +295,13 @@ func (c *checker) part(p aof.Part, last bool) error {
 func (c *checker) scanPart(p aof.Part, f *FileReport, m *mmapfile.File, last bool) error {
 	data := m.Bytes()
 	start := int64(0)
+	if p.Role == aof.RoleIncr && p.Format == aof.FormatRDB {
+		// redis-check-aof checks every incr file as RESP: "REDIS" is a format error at 0.
+		f.OkUpTo, f.OkUpToLine, f.Diff, f.Line, f.CheckerValid = 0, c.line, f.Size, 1, false
+		c.checkerOn = false
+		c.r.add(Problem{File: p.Name, Offset: 0, Line: 1, Record: -1, Severity: Error, Checker: CheckerRejects, Loader: LoaderAccepts,
+			Reason: "AOF " + p.Name + " format error: redis-check-aof reads incr files as RESP only; the loader loads an incr file that starts with an RDB"})
+	}
 	if p.Format == aof.FormatRDB {
 		end, verified, err := c.rdbSection(p, f, data)
 		if err != nil || !verified {
@@ -288,11 +313,8 @@ func (c *checker) scanPart(p aof.Part, f *FileReport, m *mmapfile.File, last boo
 	sc := aof.NewScanner(data[start:], start, m.Release)
 	st := fileState{c: c, p: p, f: f, sc: sc, last: last,
 		checkerOn: true, checkerPos: start, loaderOn: c.loaderOn}
-	if p.Role == aof.RoleIncr && p.Format == aof.FormatRDB && st.checkerOn {
-		// redis-check-aof checks every incr file as RESP: "REDIS" is a format error at 0.
-		st.checkerOn, st.checkerFound, st.checkerPos, c.checkerOn = false, true, 0, false
-		c.r.add(Problem{File: p.Name, Offset: 0, Line: 1, Record: -1, Severity: Error, Checker: CheckerRejects, Loader: LoaderAccepts,
-			Reason: "AOF " + p.Name + " format error: redis-check-aof reads incr files as RESP only; the loader loads an incr file that starts with an RDB"})
+	if p.Role == aof.RoleIncr && p.Format == aof.FormatRDB {
+		st.checkerOn, st.checkerFound = false, true
 	}
 	n := 0
 	for sc.Next() {
@@ -442,12 +464,13 @@ func (s *fileState) checkerStep(r *aof.Record) (bool, string) {
 		}
 	} else if r.Kind == aof.KindCommand {
 		// strcasecmp on a NUL-terminated copy of argument 0
-		switch cLower(r.Name()) {
-		case "multi":
+		switch name := r.Name(); {
+		case len(name) < 4 || len(name) > 5 || name[0]|0x20 != 'm' && name[0]|0x20 != 'e':
+		case cEqualFold(name, "multi"):
 			if s.checkerMulti++; s.checkerMulti != 1 {
 				reason = "Unexpected MULTI in AOF " + s.p.Name
 			}
-		case "exec":
+		case cEqualFold(name, "exec"):
 			if s.checkerMulti--; s.checkerMulti != 0 {
 				reason = "Unexpected EXEC in AOF " + s.p.Name
 			}
@@ -472,7 +495,7 @@ func (s *fileState) command(r *aof.Record) verdict {
 		v.loader, v.loaderReason = LoaderRefuses, "bad file format: "+r.Loader.Reason
 		return v
 	}
-	spec, err := command.Lookup(r.Args)
+	spec, err := s.c.lookup(r.Args)
 	if err != nil {
 		v.loader, v.loaderReason = LoaderRefuses, err.Error()+": the loader refuses to start"
 		return v
@@ -532,19 +555,25 @@ func checkerVerdict(rejects bool) string {
 	return CheckerAccepts
 }
 
-// cLower lower-cases b as C strcasecmp would see it (up to a NUL byte); only short names
-// matter here.
-func cLower(b []byte) string {
-	if len(b) > 8 {
-		return ""
+// cEqualFold reports whether b, read as C strcasecmp reads it (up to a NUL byte), equals the
+// lower-case ASCII word w. No allocation.
+func cEqualFold(b []byte, w string) bool {
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
 	}
-	for i, ch := range b {
-		if ch == 0 {
-			b = b[:i]
-			break
+	if len(b) != len(w) {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[i] {
+			return false
 		}
 	}
-	return strings.ToLower(string(b))
+	return true
 }
 
 func (s *fileState) annotation(r *aof.Record) {
@@ -600,7 +629,7 @@ func (s *fileState) finish() {
 			f.LoaderOkUpTo = size
 		}
 	}
-	{
+	if !(s.p.Role == aof.RoleIncr && s.p.Format == aof.FormatRDB) { // else set in scanPart
 		f.OkUpTo = s.checkerPos
 		f.OkUpToLine = s.c.line
 		f.Diff = size - f.OkUpTo
@@ -640,7 +669,7 @@ func (r *Report) finish(strict bool) {
 		}
 	}
 	for _, f := range r.Files {
-		if f.Status == "missing" {
+		if f.Status == "missing" && f.Kind != "history" {
 			r.CheckerValid, r.LoaderValid = false, false
 		}
 	}

@@ -427,6 +427,18 @@ func namedVariants() []variant {
 		{name: "multipart-resp/incr3-truncated-mid-record", fixture: fxMPResp, mutate: func(t testing.TB, fs fileSet) {
 			fs[incr3] = fs[incr3][:len(fs[incr3])-3]
 		}},
+		// short read inside a MULTI: redis-check-aof cuts at the MULTI; the loader (src/aof.c
+		// @ 7.0.15 = 7.4.1) only reverts to the MULTI at a clean EOF, so here it truncates after
+		// the last complete queued command and leaves the MULTI open in the file
+		{name: "single/truncated-inside-multi-exec", fixture: fxSingle, mutate: func(t testing.TB, fs fileSet) {
+			fs[fxSingle] = fs[fxSingle][:mustIndex(t, fs[fxSingle], execRec, 1)+6]
+		}},
+		{name: "single/truncated-inside-multi-queued", fixture: fxSingle, mutate: func(t testing.TB, fs fileSet) {
+			fs[fxSingle] = fs[fxSingle][:mustIndex(t, fs[fxSingle], "*6\r\n$4\r\nHSET\r\n$2\r\nh5\r\n", 0)+20]
+		}},
+		{name: "multipart-resp/incr3-truncated-inside-multi", fixture: fxMPResp, mutate: func(t testing.TB, fs fileSet) {
+			fs[incr3] = fs[incr3][:mustIndex(t, fs[incr3], "*4\r\n$4\r\nZADD\r\n", 0)+5]
+		}},
 		// the loader's cut drops a trailing #TS line, redis-check-aof's ok_up_to keeps it (§3.3)
 		{name: "single/annotation-then-truncated-record", fixture: fxSingle, mutate: appendTo(fxSingle, "#TS:1700000000\r\n*3\r\n$3\r\nSET\r\n$1\r\nk")},
 		// non-last files damaged

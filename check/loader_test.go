@@ -169,6 +169,14 @@ func loaderCases() []loaderCase {
 			log: "!!! Truncating the AOF", cut: incr3},
 		{variant: "multipart-resp/incr3-truncated-mid-record", loadTruncated: false, loader: check.LoaderTruncates,
 			log: "Unexpected end of file reading the append only file"},
+		// short read inside a MULTI: cut after the last complete queued command, not at the MULTI
+		// (the queued commands are not executed)
+		{variant: "single/truncated-inside-multi-exec", loadTruncated: true, loader: check.LoaderTruncates, starts: true,
+			log: "!!! Truncating the AOF", cut: fxSingle, keys: []keyWant{{5, "s6", ""}, {0, "s1", "beta"}}},
+		{variant: "single/truncated-inside-multi-queued", loadTruncated: true, loader: check.LoaderTruncates, starts: true,
+			log: "!!! Truncating the AOF", cut: fxSingle, keys: []keyWant{{5, "s6", ""}}},
+		{variant: "multipart-resp/incr3-truncated-inside-multi", loadTruncated: true, loader: check.LoaderTruncates, starts: true,
+			log: "!!! Truncating the AOF", cut: incr3, keys: []keyWant{{0, "str:late", "late"}}},
 		// the loader cuts before a trailing #TS line, redis-check-aof keeps it
 		{variant: "single/annotation-then-truncated-record", loadTruncated: true, loader: check.LoaderTruncates, starts: true,
 			log: "!!! Truncating the AOF", cut: fxSingle},
@@ -356,5 +364,59 @@ func TestLoaderAgreesWithReport(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoaderDanglingMultiAfterTruncation records what a server does after it truncated a
+// multi-part set inside a MULTI (see "truncated-inside-multi"): the cut leaves the MULTI open at
+// the end of the last incr file, the server appends new writes after it, and the next restart
+// queues those writes into the dangling transaction, reverts it and truncates the file at the
+// MULTI: the writes made after the first restart are lost. This is why such a set must be cut
+// at the MULTI (what redis-check-aof --fix and our ok_up_to say), not where the loader cuts.
+func TestLoaderDanglingMultiAfterTruncation(t *testing.T) {
+	fixtures := loadAllFixtures(t)
+	var v variant
+	for _, nv := range namedVariants() {
+		if nv.name == "multipart-resp/incr3-truncated-inside-multi" {
+			v = nv
+		}
+	}
+	p := prepareForServer(t, fixtures, v)
+	rep := runOurs(t, p)
+	fr := fileReport(rep, incr3)
+	if fr == nil {
+		t.Fatalf("no %s in our report\n%s", incr3, describe(rep))
+	}
+	multiAt := int64(mustIndex(t, p.files[incr3], multiRec, 0))
+	if fr.OkUpTo != multiAt {
+		t.Errorf("ok_up_to=%d, want the MULTI at %d", fr.OkUpTo, multiAt)
+	}
+
+	s, log := loadVariant(t, p, true)
+	if s == nil {
+		t.Fatalf("first load refused\n%s", log)
+	}
+	c := redis.NewClient(&redis.Options{Addr: s.Addr, Protocol: 2})
+	if err := c.Set(context.Background(), "after:restart", "1", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	s.Stop(t)
+
+	s2, log2 := loadVariant(t, p, true)
+	if s2 == nil {
+		t.Fatalf("second load refused\n%s", log2)
+	}
+	if !strings.Contains(log2, "Revert incomplete MULTI/EXEC transaction") {
+		t.Errorf("second load did not revert the dangling MULTI\n%s", log2)
+	}
+	checkKey(t, s2, keyWant{0, "after:restart", ""})
+	s2.Stop(t)
+	got, err := os.ReadFile(onDisk(p, incr3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(got)) != multiAt {
+		t.Errorf("after the second load %s has %d bytes, want it cut at the MULTI (%d)", incr3, len(got), multiAt)
 	}
 }

@@ -64,10 +64,10 @@ type decoder struct {
 	dupLimit int
 
 	// The key being decoded.
-	inKey  bool
-	ki     KeyInfo
-	db     int
-	dbIdx  int // index of db in info.DBs, or -1
+	inKey bool
+	ki    KeyInfo
+	db    int
+	dbIdx int // index of db in info.DBs, or -1
 
 	// Scratch. arena holds integers formatted as text and LZF-decompressed elements of the
 	// current chunk; bufs the other strings that are not plain sub-slices of the input: a

@@ -14,10 +14,10 @@ func (d *decoder) decodeFile() error {
 		return err
 	}
 	var (
-		keyStart          = -1
-		expire            = NoExpiry
-		idle        int64 = -1
-		freq              = -1
+		keyStart       = -1
+		expire         = NoExpiry
+		idle     int64 = -1
+		freq           = -1
 	)
 	for {
 		d.tick()

@@ -310,7 +310,14 @@ func (c *checker) scanPart(p aof.Part, f *FileReport, m *mmapfile.File, last boo
 		start = end
 		f.RDBEnd = end
 	}
-	sc := aof.NewScanner(data[start:], start, m.Release)
+	var sc records
+	if len(data)-int(start) >= pipelineMin {
+		pl := aof.NewPipelined(data[start:], start, m.Release)
+		defer pl.Close()
+		sc = pl
+	} else {
+		sc = aof.NewScanner(data[start:], start, m.Release)
+	}
 	st := fileState{c: c, p: p, f: f, sc: sc, last: last,
 		checkerOn: true, checkerPos: start, loaderOn: c.loaderOn}
 	if p.Role == aof.RoleIncr && p.Format == aof.FormatRDB {
@@ -328,8 +335,23 @@ func (c *checker) scanPart(p aof.Part, f *FileReport, m *mmapfile.File, last boo
 		}
 		st.record(sc.Record())
 	}
+	if pl, ok := sc.(*aof.Pipelined); ok && pl.Err() != nil {
+		return pl.Err()
+	}
 	st.finish()
 	return nil
+}
+
+// pipelineMin is the size from which a file is scanned on a second goroutine.
+var pipelineMin = 4 << 20
+
+// records is what both aof.Scanner and aof.Pipelined provide.
+type records interface {
+	Next() bool
+	Record() *aof.Record
+	LineAt(off int64) int64
+	Size() int64
+	Offset() int64
 }
 
 // rdbSection handles an RDB at the start of a file. Until the RDB decoder is wired in, the
@@ -348,7 +370,7 @@ type fileState struct {
 	c    *checker
 	p    aof.Part
 	f    *FileReport
-	sc   *aof.Scanner
+	sc   records
 	last bool
 
 	// redis-check-aof

@@ -1,0 +1,214 @@
+package aof
+
+import (
+	"bytes"
+
+	"github.com/aofkit/aofkit/internal/mmapfile"
+)
+
+// Pipelined runs a Scanner on its own goroutine, ahead of the caller, and hands its records
+// over in batches, so scanning and whatever the caller does with each record use two cores.
+// It iterates like a Scanner (Next, Record, LineAt) and yields exactly the same records.
+//
+// Memory: a few batches of Record headers (about 1 MB); record bytes still alias the scanned
+// data. Release (if set) is called from the caller's goroutine only for bytes the caller has
+// finished with, and lines are counted by the scanning goroutine while the bytes are hot, so
+// LineAt never faults released pages back in for offsets in or after the current batch.
+//
+// The caller must call Close when it stops before Next returns false, and must read record
+// bytes under mmapfile.Guard if the data is a mapping (the scanning goroutine guards itself).
+type Pipelined struct {
+	data    []byte
+	base    int64
+	release func(off int64)
+
+	out  chan *batch
+	free chan *batch
+	quit chan struct{}
+
+	cur *batch
+	i   int
+	err error
+	eof bool
+
+	// LineAt cache: lineAt is the line number at file offset lineOff.
+	lineOff int64
+	lineAt  int64
+	endLine int64 // line number at the end of the data, once known
+	closed  bool
+}
+
+type batch struct {
+	recs      []Record
+	args      [][]byte
+	startOff  int64 // file offset of the first record
+	startLine int64 // line number at startOff
+	last      bool  // no batch follows
+	endLine   int64 // with last: line number at the end of the data
+	err       error // with last: why scanning stopped early (mmapfile.ErrFault)
+}
+
+const (
+	batchRecords = 1024
+	batchesAhead = 4
+)
+
+// NewPipelined starts scanning data (which starts at file offset base) on a new goroutine.
+func NewPipelined(data []byte, base int64, release func(off int64)) *Pipelined {
+	p := &Pipelined{data: data, base: base, release: release,
+		out:     make(chan *batch, batchesAhead),
+		free:    make(chan *batch, batchesAhead+2),
+		quit:    make(chan struct{}),
+		lineOff: base, lineAt: 1, endLine: -1,
+	}
+	for i := 0; i < batchesAhead+2; i++ {
+		p.free <- &batch{recs: make([]Record, 0, batchRecords), args: make([][]byte, 0, 4*batchRecords)}
+	}
+	go p.produce()
+	return p
+}
+
+func (p *Pipelined) produce() {
+	sc := NewScanner(p.data, p.base, nil)
+	var b *batch
+	get := func() bool {
+		select {
+		case b = <-p.free:
+			b.recs, b.args, b.last, b.err = b.recs[:0], b.args[:0], false, nil
+			return true
+		case <-p.quit:
+			return false
+		}
+	}
+	send := func() bool {
+		select {
+		case p.out <- b:
+			return true
+		case <-p.quit:
+			return false
+		}
+	}
+	if !get() {
+		return
+	}
+	err := mmapfile.Guard(func() error {
+		for sc.Next() {
+			r := sc.Record()
+			if len(b.recs) == 0 {
+				b.startOff = r.Offset
+				b.startLine = sc.LineAt(r.Offset)
+			}
+			rec := *r
+			if rec.Args != nil {
+				n := len(b.args)
+				b.args = append(b.args, r.Args...)
+				rec.Args = b.args[n:len(b.args):len(b.args)]
+			}
+			b.recs = append(b.recs, rec)
+			if len(b.recs) == batchRecords {
+				if !send() || !get() {
+					return errQuit
+				}
+			}
+		}
+		return nil
+	})
+	if err == errQuit {
+		return
+	}
+	b.last = true
+	b.err = err
+	if err == nil {
+		b.endLine = sc.LineAt(sc.Size())
+	}
+	send()
+}
+
+type quitError struct{}
+
+func (quitError) Error() string { return "quit" }
+
+var errQuit error = quitError{}
+
+// Next advances to the next record and reports whether there is one.
+func (p *Pipelined) Next() bool {
+	for {
+		if p.cur != nil && p.i+1 < len(p.cur.recs) {
+			p.i++
+			return true
+		}
+		if p.eof {
+			return false
+		}
+		if p.cur != nil {
+			if p.release != nil && len(p.cur.recs) > 0 {
+				p.release(p.cur.recs[len(p.cur.recs)-1].End())
+			}
+			last := p.cur.last
+			p.free <- p.cur
+			p.cur = nil
+			if last {
+				p.eof = true
+				return false
+			}
+		}
+		b := <-p.out
+		p.cur, p.i = b, -1
+		if len(b.recs) > 0 {
+			p.lineOff, p.lineAt = b.startOff, b.startLine
+		}
+		if b.last {
+			p.err = b.err
+			if b.err == nil {
+				p.endLine = b.endLine
+			}
+		}
+	}
+}
+
+// Record returns the current record, valid until the next call to Next.
+func (p *Pipelined) Record() *Record { return &p.cur.recs[p.i] }
+
+// Err is the error that ended scanning early (mmapfile.ErrFault), or nil.
+func (p *Pipelined) Err() error { return p.err }
+
+// Size is the file offset just past the scanned data.
+func (p *Pipelined) Size() int64 { return p.base + int64(len(p.data)) }
+
+// Offset is the file offset just past the current record (the scan position, for progress).
+func (p *Pipelined) Offset() int64 {
+	if p.cur == nil || p.i < 0 || p.i >= len(p.cur.recs) {
+		return p.base
+	}
+	return p.cur.recs[p.i].End()
+}
+
+// LineAt returns the 1-based line number of file offset off, like Scanner.LineAt. Cheap for
+// offsets in or after the current batch; earlier offsets are counted backwards.
+func (p *Pipelined) LineAt(off int64) int64 {
+	if off >= p.Size() && p.endLine >= 0 {
+		return p.endLine
+	}
+	if off < p.base {
+		off = p.base
+	}
+	if off > p.Size() {
+		off = p.Size()
+	}
+	i, j := int(p.lineOff-p.base), int(off-p.base)
+	if j >= i {
+		p.lineAt += int64(bytes.Count(p.data[i:j], nl))
+	} else {
+		p.lineAt -= int64(bytes.Count(p.data[j:i], nl))
+	}
+	p.lineOff = off
+	return p.lineAt
+}
+
+// Close stops the scanning goroutine. Safe to call more than once and after the end.
+func (p *Pipelined) Close() {
+	if !p.closed {
+		p.closed = true
+		close(p.quit)
+	}
+}

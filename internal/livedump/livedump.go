@@ -215,13 +215,34 @@ func (d *dumper) dumpDB(db int, fn func(*canon.Key) error) error {
 		if err != nil {
 			return err
 		}
+		// One pipeline for the first page of every key's value; big values continue alone.
+		var keys []*canon.Key
+		var cmds [][]any
+		var owners [][]byte
 		for j, name := range part {
 			h := heads[j]
 			if h.typ == "none" {
 				continue
 			}
 			k := &canon.Key{DB: db, Key: []byte(name), Type: h.typ, ExpireMs: h.expire}
-			present, err := d.value(k)
+			keys = append(keys, k)
+			if c := d.firstPage(k); c != nil {
+				cmds = append(cmds, c)
+				owners = append(owners, k.Key)
+			}
+		}
+		replies, err := d.pipeline(owners, cmds)
+		if err != nil {
+			return err
+		}
+		r := 0
+		for _, k := range keys {
+			var first any
+			if d.firstPage(k) != nil {
+				first = replies[r]
+				r++
+			}
+			present, err := d.value(k, first)
 			if err != nil {
 				return err
 			}
@@ -237,6 +258,33 @@ func (d *dumper) dumpDB(db int, fn func(*canon.Key) error) error {
 	return nil
 }
 
+// pipeline runs cmds in one round trip and returns each reply (nil for a nil reply). keys
+// name the key of each command, for errors.
+func (d *dumper) pipeline(keys [][]byte, cmds [][]any) ([]any, error) {
+	if len(cmds) == 0 {
+		return nil, nil
+	}
+	out := make([]*redis.Cmd, len(cmds))
+	_, _ = d.conn.Pipelined(d.ctx, func(p redis.Pipeliner) error {
+		for i, c := range cmds {
+			out[i] = p.Do(d.ctx, c...)
+		}
+		return nil
+	})
+	vals := make([]any, len(cmds))
+	for i, c := range out {
+		v, err := c.Result()
+		if err == redis.Nil {
+			continue
+		}
+		if err != nil {
+			return nil, &KeyError{DB: d.db, Key: keys[i], Op: fmt.Sprint(cmds[i][0]), Err: err}
+		}
+		vals[i] = v
+	}
+	return vals, nil
+}
+
 type head struct {
 	typ    string
 	expire int64
@@ -248,48 +296,44 @@ func (d *dumper) heads(names []string) ([]head, error) {
 	if !d.hasExpireTime {
 		per = 3
 	}
-	cmds := make([]*redis.Cmd, 0, per*len(names))
-	_, err := d.conn.Pipelined(d.ctx, func(p redis.Pipeliner) error {
-		for _, n := range names {
-			cmds = append(cmds, p.Do(d.ctx, "TYPE", n))
-			if d.hasExpireTime {
-				cmds = append(cmds, p.Do(d.ctx, "PEXPIRETIME", n))
-			} else {
-				cmds = append(cmds, p.Do(d.ctx, "PTTL", n), p.Do(d.ctx, "TIME"))
-			}
+	cmds := make([][]any, 0, per*len(names))
+	owners := make([][]byte, 0, per*len(names))
+	for _, n := range names {
+		cmds = append(cmds, []any{"TYPE", n})
+		if d.hasExpireTime {
+			cmds = append(cmds, []any{"PEXPIRETIME", n})
+		} else {
+			cmds = append(cmds, []any{"PTTL", n}, []any{"TIME"})
 		}
-		return nil
-	})
-	if err != nil && err != redis.Nil {
-		// Find the failing command for a useful message.
-		for i, c := range cmds {
-			if c.Err() != nil && c.Err() != redis.Nil {
-				return nil, &KeyError{DB: d.db, Key: []byte(names[i/per]), Op: fmt.Sprint(c.Args()[0]), Err: c.Err()}
-			}
+		for i := 0; i < per; i++ {
+			owners = append(owners, []byte(n))
 		}
-		return nil, &KeyError{DB: d.db, Op: "pipeline", Err: err}
+	}
+	vals, err := d.pipeline(owners, cmds)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]head, len(names))
 	for i, n := range names {
-		c := cmds[i*per : i*per+per]
-		typ, ok := c[0].Val().(string)
+		c := vals[i*per : i*per+per]
+		typ, ok := c[0].(string)
 		if !ok {
-			return nil, d.badReply([]byte(n), "TYPE", c[0].Val())
+			return nil, d.badReply([]byte(n), "TYPE", c[0])
 		}
 		h := head{typ: typ, expire: canon.NoExpiry}
 		if d.hasExpireTime {
-			at, ok := c[1].Val().(int64)
+			at, ok := c[1].(int64)
 			if !ok {
-				return nil, d.badReply([]byte(n), "PEXPIRETIME", c[1].Val())
+				return nil, d.badReply([]byte(n), "PEXPIRETIME", c[1])
 			}
 			if at >= 0 {
 				h.expire = at
 			}
 		} else {
-			ttl, ok := c[1].Val().(int64)
-			t, ok2 := c[2].Val().([]any)
+			ttl, ok := c[1].(int64)
+			t, ok2 := c[2].([]any)
 			if !ok || !ok2 || len(t) != 2 {
-				return nil, d.badReply([]byte(n), "PTTL/TIME", c[1].Val())
+				return nil, d.badReply([]byte(n), "PTTL/TIME", c[1:])
 			}
 			sec, err1 := strconv.ParseInt(fmt.Sprint(t[0]), 10, 64)
 			usec, err2 := strconv.ParseInt(fmt.Sprint(t[1]), 10, 64)
@@ -305,23 +349,49 @@ func (d *dumper) heads(names []string) ([]head, error) {
 	return out, nil
 }
 
-// value fills k's value. It reports false when the key vanished meanwhile.
-func (d *dumper) value(k *canon.Key) (bool, error) {
+// firstPage is the command that reads the first page of k's value, or nil for types read
+// otherwise (streams) or not at all (module types).
+func (d *dumper) firstPage(k *canon.Key) []any {
 	key := string(k.Key)
 	switch k.Type {
 	case canon.TypeString:
-		v, err := d.do(k.Key, "GET", key)
-		if err != nil || v == nil {
-			return false, err
+		return []any{"GET", key}
+	case canon.TypeList:
+		return []any{"LRANGE", key, 0, d.opt.Chunk - 1}
+	case canon.TypeZset:
+		return []any{"ZRANGE", key, 0, d.opt.Chunk - 1, "WITHSCORES"}
+	case canon.TypeSet:
+		return []any{"SSCAN", key, "0", "COUNT", d.opt.Chunk}
+	case canon.TypeHash:
+		return []any{"HSCAN", key, "0", "COUNT", d.opt.Chunk}
+	}
+	return nil
+}
+
+// value fills k's value from the reply to firstPage (first) and further pages. It reports
+// false when the key vanished meanwhile.
+func (d *dumper) value(k *canon.Key, first any) (bool, error) {
+	key := string(k.Key)
+	switch k.Type {
+	case canon.TypeString:
+		if first == nil {
+			return false, nil
 		}
-		s, ok := v.(string)
+		s, ok := first.(string)
 		if !ok {
-			return false, d.badReply(k.Key, "GET", v)
+			return false, d.badReply(k.Key, "GET", first)
 		}
 		k.String = []byte(s)
 	case canon.TypeList:
+		reply := first
 		for start := 0; ; start += d.opt.Chunk {
-			l, err := d.strings(k.Key, "LRANGE", key, start, start+d.opt.Chunk-1)
+			if start > 0 {
+				var err error
+				if reply, err = d.do(k.Key, "LRANGE", key, start, start+d.opt.Chunk-1); err != nil {
+					return false, err
+				}
+			}
+			l, err := d.toStrings(k.Key, "LRANGE", reply)
 			if err != nil {
 				return false, err
 			}
@@ -333,20 +403,21 @@ func (d *dumper) value(k *canon.Key) (bool, error) {
 		if len(k.List) == 0 {
 			return false, nil
 		}
-	case canon.TypeSet:
-		l, err := d.collection(k.Key, "SCARD", "SMEMBERS", "SSCAN", 1)
-		if err != nil || len(l) == 0 {
-			return false, err
-		}
-		k.Set = l
 	case canon.TypeZset:
+		reply := first
 		for start := 0; ; start += d.opt.Chunk {
-			l, err := d.strings(k.Key, "ZRANGE", key, start, start+d.opt.Chunk-1, "WITHSCORES")
+			if start > 0 {
+				var err error
+				if reply, err = d.do(k.Key, "ZRANGE", key, start, start+d.opt.Chunk-1, "WITHSCORES"); err != nil {
+					return false, err
+				}
+			}
+			l, err := d.toStrings(k.Key, "ZRANGE", reply)
 			if err != nil {
 				return false, err
 			}
 			if len(l)%2 != 0 {
-				return false, d.badReply(k.Key, "ZRANGE", len(l))
+				return false, d.badReply(k.Key, "ZRANGE", reply)
 			}
 			for i := 0; i < len(l); i += 2 {
 				f, err := canon.ParseScore(string(l[i+1]))
@@ -362,8 +433,14 @@ func (d *dumper) value(k *canon.Key) (bool, error) {
 		if len(k.Zset) == 0 {
 			return false, nil
 		}
+	case canon.TypeSet:
+		l, err := d.scan(k.Key, "SSCAN", 1, first)
+		if err != nil || len(l) == 0 {
+			return false, err
+		}
+		k.Set = l
 	case canon.TypeHash:
-		l, err := d.collection(k.Key, "HLEN", "HGETALL", "HSCAN", 2)
+		l, err := d.scan(k.Key, "HSCAN", 2, first)
 		if err != nil || len(l) == 0 {
 			return false, err
 		}
@@ -382,72 +459,61 @@ func (d *dumper) value(k *canon.Key) (bool, error) {
 	return true, nil
 }
 
-// strings runs a command whose reply is an array of bulk strings.
-func (d *dumper) strings(key []byte, args ...any) ([][]byte, error) {
-	v, err := d.do(key, args...)
-	if err != nil || v == nil {
-		return nil, err
+// toStrings converts an array-of-bulk-strings reply (nil: empty).
+func (d *dumper) toStrings(key []byte, op string, v any) ([][]byte, error) {
+	if v == nil {
+		return nil, nil
 	}
 	l, ok := v.([]any)
 	if !ok {
-		return nil, d.badReply(key, fmt.Sprint(args[0]), v)
+		return nil, d.badReply(key, op, v)
 	}
 	out := make([][]byte, len(l))
 	for i, x := range l {
 		s, ok := x.(string)
 		if !ok {
-			return nil, d.badReply(key, fmt.Sprint(args[0]), v)
+			return nil, d.badReply(key, op, v)
 		}
 		out[i] = []byte(s)
 	}
 	return out, nil
 }
 
-// collection reads a set (width 1) or hash (width 2) whole when it is small, else by SSCAN /
-// HSCAN pages, dropping the duplicates a SCAN may return.
-func (d *dumper) collection(key []byte, lenCmd, allCmd, scanCmd string, width int) ([][]byte, error) {
-	v, err := d.do(key, lenCmd, string(key))
-	if err != nil {
-		return nil, err
-	}
-	n, ok := v.(int64)
-	if !ok {
-		return nil, d.badReply(key, lenCmd, v)
-	}
-	if n <= int64(d.opt.Chunk) {
-		return d.strings(key, allCmd, string(key))
-	}
-	seen := make(map[string]struct{}, n)
-	out := make([][]byte, 0, int(n)*width)
-	cursor := "0"
+// scan reads a set (width 1) or hash (width 2) with SSCAN / HSCAN, given the reply to the
+// first call (cursor 0). A value that fits one page (every small encoding) takes that one
+// call; a bigger one is read page by page, dropping the duplicates SCAN may return.
+func (d *dumper) scan(key []byte, op string, width int, reply any) ([][]byte, error) {
+	var out [][]byte
+	var seen map[string]struct{}
 	for {
-		v, err := d.do(key, scanCmd, string(key), cursor, "COUNT", d.opt.Chunk)
-		if err != nil {
-			return nil, err
-		}
-		l, ok := v.([]any)
+		l, ok := reply.([]any)
 		if !ok || len(l) != 2 {
-			return nil, d.badReply(key, scanCmd, v)
+			return nil, d.badReply(key, op, reply)
 		}
 		cur, ok1 := l[0].(string)
 		items, ok2 := l[1].([]any)
 		if !ok1 || !ok2 || len(items)%width != 0 {
-			return nil, d.badReply(key, scanCmd, v)
+			return nil, d.badReply(key, op, reply)
+		}
+		if cur != "0" && seen == nil {
+			seen = make(map[string]struct{})
 		}
 		for i := 0; i < len(items); i += width {
 			first, ok := items[i].(string)
 			if !ok {
-				return nil, d.badReply(key, scanCmd, v)
+				return nil, d.badReply(key, op, reply)
 			}
-			if _, dup := seen[first]; dup {
-				continue
+			if seen != nil {
+				if _, dup := seen[first]; dup {
+					continue
+				}
+				seen[first] = struct{}{}
 			}
-			seen[first] = struct{}{}
 			out = append(out, []byte(first))
 			if width == 2 {
 				s, ok := items[i+1].(string)
 				if !ok {
-					return nil, d.badReply(key, scanCmd, v)
+					return nil, d.badReply(key, op, reply)
 				}
 				out = append(out, []byte(s))
 			}
@@ -455,7 +521,10 @@ func (d *dumper) collection(key []byte, lenCmd, allCmd, scanCmd string, width in
 		if cur == "0" {
 			return out, nil
 		}
-		cursor = cur
+		var err error
+		if reply, err = d.do(key, op, string(key), cur, "COUNT", d.opt.Chunk); err != nil {
+			return nil, err
+		}
 	}
 }
 

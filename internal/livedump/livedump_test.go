@@ -248,3 +248,35 @@ func TestParseURL(t *testing.T) {
 		t.Fatal("bad db accepted")
 	}
 }
+
+// BenchmarkDump dumps 100k small string keys (DEBUG POPULATE) plus one 200k-element list,
+// hash, set and sorted set. Run: go test -run x -bench Dump ./internal/livedump
+func BenchmarkDump(b *testing.B) {
+	s := redistest.Start(b, redistest.Options{})
+	s.Do(b, "DEBUG", "POPULATE", 100000)
+	const big = 200000
+	for start := 0; start < big; start += 10000 {
+		var l, h, st, z []any
+		l = append(l, "RPUSH", "big:list")
+		h = append(h, "HSET", "big:hash")
+		st = append(st, "SADD", "big:set")
+		z = append(z, "ZADD", "big:zset")
+		for i := start; i < start+10000; i++ {
+			l = append(l, i)
+			h = append(h, i, i)
+			st = append(st, i)
+			z = append(z, i, i)
+		}
+		s.Do(b, l...)
+		s.Do(b, h...)
+		s.Do(b, st...)
+		s.Do(b, z...)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		keys, _, err := livedump.Dump(context.Background(), s.Client(), livedump.Options{DBs: 1})
+		if err != nil || len(keys) != 100004 {
+			b.Fatal(len(keys), err)
+		}
+	}
+}

@@ -91,6 +91,13 @@ func encWhat7Holds(keys []canon.Key, funcs []canon.Function, version int) ([]can
 	return out, funcs
 }
 
+// encStrictArgs are server arguments that make the server check every byte it loads
+// (sanitize-dump-payload yes: deep integrity checks of listpacks, ziplists, intsets and
+// streams, duplicate detection) in addition to args.
+func encStrictArgs(args ...string) []string {
+	return append([]string{"--sanitize-dump-payload", "yes"}, args...)
+}
+
 // encWriteRDB encodes keys and funcs as an RDB file of the version with dropping allowed.
 func encWriteRDB(t *testing.T, path string, version int, keys []canon.Key, funcs []canon.Function) DropReport {
 	t.Helper()
@@ -129,7 +136,7 @@ func TestEncodeFixturesLoadInRedis(t *testing.T) {
 				dir := t.TempDir()
 				dropped := encWriteRDB(t, filepath.Join(dir, "enc.rdb"), version, keys, funcs)
 				t.Logf("dropped: %+v", dropped)
-				s := redistest.Start(t, redistest.Options{Dir: dir, Args: []string{"--dbfilename", "enc.rdb"}})
+				s := redistest.Start(t, redistest.Options{Dir: dir, Args: encStrictArgs("--dbfilename", "enc.rdb")})
 				if !strings.Contains(s.Log(), "DB loaded from disk") {
 					t.Fatalf("server did not report loading the file:\n%s", s.Log())
 				}
@@ -147,7 +154,7 @@ func TestEncodeFixturesLoadInRedis(t *testing.T) {
 // redis-server 7.0 to the same value (and FUNCTION RESTORE takes the libraries).
 func TestEncodeDumpPayloadRestores(t *testing.T) {
 	redistest.RequireBinary(t, "redis-server")
-	s := redistest.Start(t, redistest.Options{})
+	s := redistest.Start(t, redistest.Options{Args: encStrictArgs()})
 	ctx := context.Background()
 	for _, fv := range encFixtureVersions {
 		keys, funcs := encLoadFixture(t, fv)

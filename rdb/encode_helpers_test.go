@@ -200,3 +200,170 @@ func testPayloadParts(p []byte) (parts [][]byte, ok bool, err error) {
 	}
 	return parts, true, err
 }
+
+// testListpackEntries returns the entries of a listpack (integers as decimal text), checking
+// the header, every backlen and the terminator.
+func testListpackEntries(lp []byte) ([][]byte, error) {
+	if len(lp) < 7 || int(binary.LittleEndian.Uint32(lp)) != len(lp) || lp[len(lp)-1] != 0xFF {
+		return nil, fmt.Errorf("bad listpack header or terminator")
+	}
+	count := int(binary.LittleEndian.Uint16(lp[4:]))
+	var out [][]byte
+	p := lp[6 : len(lp)-1]
+	for len(p) > 0 {
+		b := p[0]
+		var n int // encoding + data length
+		var v []byte
+		switch {
+		case b < 0x80:
+			n, v = 1, strconv.AppendInt(nil, int64(b), 10)
+		case b&0xC0 == 0x80:
+			l := int(b & 0x3f)
+			n, v = 1+l, p[1:1+l]
+		case b&0xE0 == 0xC0:
+			u := int64(b&0x1f)<<8 | int64(p[1])
+			if u >= 1<<12 {
+				u -= 1 << 13
+			}
+			n, v = 2, strconv.AppendInt(nil, u, 10)
+		case b&0xF0 == 0xE0:
+			l := int(b&0x0f)<<8 | int(p[1])
+			n, v = 2+l, p[2:2+l]
+		case b == 0xF0:
+			l := int(binary.LittleEndian.Uint32(p[1:]))
+			n, v = 5+l, p[5:5+l]
+		case b == 0xF1:
+			n, v = 3, strconv.AppendInt(nil, int64(int16(binary.LittleEndian.Uint16(p[1:]))), 10)
+		case b == 0xF2:
+			u := int64(p[1]) | int64(p[2])<<8 | int64(int8(p[3]))<<16
+			n, v = 4, strconv.AppendInt(nil, u, 10)
+		case b == 0xF3:
+			n, v = 5, strconv.AppendInt(nil, int64(int32(binary.LittleEndian.Uint32(p[1:]))), 10)
+		case b == 0xF4:
+			n, v = 9, strconv.AppendInt(nil, int64(binary.LittleEndian.Uint64(p[1:])), 10)
+		default:
+			return nil, fmt.Errorf("bad listpack encoding %#x", b)
+		}
+		// backlen: read back from its last byte
+		bl := 0
+		switch {
+		case n <= 127:
+			bl = 1
+		case n < 16383:
+			bl = 2
+		case n < 2097151:
+			bl = 3
+		case n < 268435455:
+			bl = 4
+		default:
+			bl = 5
+		}
+		if n+bl > len(p) {
+			return nil, errTestShort
+		}
+		got, shift := 0, 0
+		for i := n + bl - 1; i >= n; i-- {
+			got |= int(p[i]&127) << shift
+			shift += 7
+		}
+		if got != n {
+			return nil, fmt.Errorf("backlen %d, entry is %d bytes", got, n)
+		}
+		out = append(out, v)
+		p = p[n+bl:]
+	}
+	if count != 65535 && count != len(out) {
+		return nil, fmt.Errorf("header count %d, %d entries", count, len(out))
+	}
+	return out, nil
+}
+
+// testZiplistEntries returns the entries of a ziplist, checking header, prevlens and tail.
+func testZiplistEntries(zl []byte) ([][]byte, error) {
+	if len(zl) < 11 || int(binary.LittleEndian.Uint32(zl)) != len(zl) || zl[len(zl)-1] != 0xFF {
+		return nil, fmt.Errorf("bad ziplist header or terminator")
+	}
+	tail := int(binary.LittleEndian.Uint32(zl[4:]))
+	count := int(binary.LittleEndian.Uint16(zl[8:]))
+	var out [][]byte
+	off, prev, last := 10, 0, 10
+	for off < len(zl)-1 {
+		start := off
+		var pl int
+		if zl[off] < 254 {
+			pl = int(zl[off])
+			off++
+		} else {
+			pl = int(binary.LittleEndian.Uint32(zl[off+1:]))
+			off += 5
+		}
+		if pl != prev {
+			return nil, fmt.Errorf("prevlen %d, previous entry is %d bytes", pl, prev)
+		}
+		b := zl[off]
+		var v []byte
+		switch {
+		case b>>6 == 0:
+			l := int(b & 0x3f)
+			v, off = zl[off+1:off+1+l], off+1+l
+		case b>>6 == 1:
+			l := int(b&0x3f)<<8 | int(zl[off+1])
+			v, off = zl[off+2:off+2+l], off+2+l
+		case b == 0x80:
+			l := int(binary.BigEndian.Uint32(zl[off+1:]))
+			v, off = zl[off+5:off+5+l], off+5+l
+		case b == 0xC0:
+			v, off = strconv.AppendInt(nil, int64(int16(binary.LittleEndian.Uint16(zl[off+1:]))), 10), off+3
+		case b == 0xD0:
+			v, off = strconv.AppendInt(nil, int64(int32(binary.LittleEndian.Uint32(zl[off+1:]))), 10), off+5
+		case b == 0xE0:
+			v, off = strconv.AppendInt(nil, int64(binary.LittleEndian.Uint64(zl[off+1:])), 10), off+9
+		case b == 0xF0:
+			u := int64(zl[off+1]) | int64(zl[off+2])<<8 | int64(int8(zl[off+3]))<<16
+			v, off = strconv.AppendInt(nil, u, 10), off+4
+		case b == 0xFE:
+			v, off = strconv.AppendInt(nil, int64(int8(zl[off+1])), 10), off+2
+		case b >= 0xF1 && b <= 0xFD:
+			v, off = strconv.AppendInt(nil, int64(b)-0xF1, 10), off+1
+		default:
+			return nil, fmt.Errorf("bad ziplist encoding %#x", b)
+		}
+		out = append(out, v)
+		prev, last = off-start, start
+	}
+	if last != tail {
+		return nil, fmt.Errorf("tail offset %d, last entry at %d", tail, last)
+	}
+	if count != 65535 && count != len(out) {
+		return nil, fmt.Errorf("header count %d, %d entries", count, len(out))
+	}
+	return out, nil
+}
+
+// testIntset returns the width and members of an intset, checking they ascend.
+func testIntset(b []byte) (int, []int64, error) {
+	if len(b) < 8 {
+		return 0, nil, errTestShort
+	}
+	w := int(binary.LittleEndian.Uint32(b))
+	n := int(binary.LittleEndian.Uint32(b[4:]))
+	if (w != 2 && w != 4 && w != 8) || len(b) != 8+w*n {
+		return 0, nil, fmt.Errorf("bad intset header")
+	}
+	out := make([]int64, n)
+	for i := range out {
+		p := b[8+w*i:]
+		switch w {
+		case 2:
+			out[i] = int64(int16(binary.LittleEndian.Uint16(p)))
+		case 4:
+			out[i] = int64(int32(binary.LittleEndian.Uint32(p)))
+		default:
+			out[i] = int64(binary.LittleEndian.Uint64(p))
+		}
+		if i > 0 && out[i] <= out[i-1] {
+			return 0, nil, fmt.Errorf("intset not ascending")
+		}
+	}
+	return w, out, nil
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -137,5 +138,40 @@ func TestKill(t *testing.T) {
 func TestRequireBinaryPresent(t *testing.T) {
 	if p := RequireBinary(t, "redis-server"); !filepath.IsAbs(p) {
 		t.Fatalf("path %q", p)
+	}
+}
+
+// fakeTB records Skip/Fatal instead of ending a real test.
+type fakeTB struct {
+	testing.TB
+	skipped, failed bool
+}
+
+func (f *fakeTB) Helper() {}
+func (f *fakeTB) Skipf(string, ...any) {
+	f.skipped = true
+	runtime.Goexit()
+}
+func (f *fakeTB) Fatalf(string, ...any) {
+	f.failed = true
+	runtime.Goexit()
+}
+
+func TestRequireBinaryMissing(t *testing.T) {
+	for _, env := range []string{"", "1"} {
+		t.Setenv(EnvRequire, env)
+		f := &fakeTB{TB: t}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			RequireBinary(f, "aofkit-no-such-binary")
+		}()
+		<-done
+		if env == "1" && (!f.failed || f.skipped) {
+			t.Errorf("%s=1: want a failure, got skipped=%v failed=%v", EnvRequire, f.skipped, f.failed)
+		}
+		if env == "" && (!f.skipped || f.failed) {
+			t.Errorf("%s unset: want a skip, got skipped=%v failed=%v", EnvRequire, f.skipped, f.failed)
+		}
 	}
 }

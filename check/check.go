@@ -553,8 +553,11 @@ func (s *fileState) damage(r *aof.Record) verdict {
 	case aof.FaultTruncated:
 		v.loader, v.loaderReason = LoaderTruncates, r.Loader.Reason
 		if s.loaderMulti && s.loaderOn {
-			s.validUpTo = s.validBeforeMulti
-			v.loaderReason += " inside MULTI: the transaction is reverted"
+			// A short read skips the loader's "revert incomplete MULTI" step (that runs only on
+			// a clean end of file): it cuts after the last queued command and leaves the MULTI
+			// open, so the next restart reverts the transaction and drops every write appended
+			// after it. Cut at the MULTI instead (redis-check-aof's ok_up_to).
+			v.loaderReason += fmt.Sprintf(" inside a MULTI opened at offset %d: the loader leaves the MULTI open in the file, so the next restart drops the transaction and every write made after it", s.validBeforeMulti)
 		}
 	case aof.FaultCrash:
 		v.loader, v.loaderReason = LoaderUndefined, r.Loader.Reason

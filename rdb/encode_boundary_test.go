@@ -246,7 +246,8 @@ func encStream(n int) canon.Key {
 
 const encErr = 0xFF // expected "type" of a case that must fail
 
-// TestEncodeTypeChoice checks the encoding chosen at each threshold for every version, and that
+// TestEncodeTypeChoice checks the encoding chosen at each threshold for every version, the
+// layout inside the containers, that the package's decoder reads every payload back, and that
 // the RDB 9 and 10 payloads RESTORE (with deep sanitization) to the same value in
 // redis-server 7.0 when one is available.
 func TestEncodeTypeChoice(t *testing.T) {
@@ -361,6 +362,16 @@ func TestEncodeTypeChoice(t *testing.T) {
 					t.Fatalf("bad CRC")
 				}
 				encCheckStructure(t, &c.key, p, version)
+				// The package's decoder, with its deep checks, reads it back.
+				got, _, _, err := CollectPayload(p, Options{Verify: true})
+				if err != nil {
+					t.Fatalf("decoder: %v", err)
+				}
+				got.DB, got.Key, got.ExpireMs = c.key.DB, c.key.Key, c.key.ExpireMs
+				want, _ := encWhatVersionHolds([]canon.Key{c.key}, nil, version)
+				for _, d := range canon.Diff(want, []canon.Key{*got}, nil, nil, canon.DiffOptions{}) {
+					t.Error("decoder: " + d)
+				}
 				if version > 10 || srv == nil {
 					return
 				}

@@ -15,6 +15,7 @@ import (
 	"github.com/aofkit/aofkit/aof"
 	"github.com/aofkit/aofkit/command"
 	"github.com/aofkit/aofkit/internal/mmapfile"
+	"github.com/aofkit/aofkit/rdb"
 )
 
 // Severity of a problem (DESIGN.md): fatal — the server refuses to load (or its behaviour is
@@ -303,7 +304,7 @@ func (c *checker) scanPart(p aof.Part, f *FileReport, m *mmapfile.File, last boo
 			Reason: "AOF " + p.Name + " format error: redis-check-aof reads incr files as RESP only; the loader loads an incr file that starts with an RDB"})
 	}
 	if p.Format == aof.FormatRDB {
-		end, verified, err := c.rdbSection(p, f, data)
+		end, verified, err := c.rdbSection(p, f, m)
 		if err != nil || !verified {
 			return err
 		}
@@ -354,15 +355,56 @@ type records interface {
 	Offset() int64
 }
 
-// rdbSection handles an RDB at the start of a file. Until the RDB decoder is wired in, the
-// section is reported as not verified and the file's RESP tail (if any) cannot be located.
-func (c *checker) rdbSection(p aof.Part, f *FileReport, data []byte) (end int64, verified bool, err error) {
-	f.Status = "not-verified"
-	c.r.NotVerified = true
-	c.r.add(Problem{File: p.Name, Offset: 0, Line: 1, Record: -1, Severity: Warning, Checker: CheckerAccepts, Loader: LoaderAccepts,
-		Reason: "RDB section not verified: this version of aofkit cannot decode RDB yet"})
-	c.checkerOn = false
-	return 0, false, nil
+// rdbSection verifies an RDB at the start of a file (an RDB base, a preamble, a plain RDB
+// file) the way redis-check-aof does with sanitize-dump-payload yes, CRC-64 included, and
+// returns the offset where the RESP tail starts. A damaged RDB cannot be truncated away: the
+// problem says what the options are.
+func (c *checker) rdbSection(p aof.Part, f *FileReport, m *mmapfile.File) (end int64, verified bool, err error) {
+	info, derr := rdb.Decode(m.Bytes(), 0, rdb.NopHandler{}, rdb.Options{Verify: true, Checksum: true, Progress: m.Release})
+	var re *rdb.Error
+	switch {
+	case derr == nil:
+	case errors.As(derr, &re) && re.Kind == rdb.KindUnsupported:
+		f.Status = "not-verified"
+		c.r.NotVerified = true
+		c.checkerOn = false
+		c.r.add(Problem{File: p.Name, Offset: re.Offset, Line: 0, Record: -1, Severity: Warning, Checker: CheckerAccepts, Loader: LoaderAccepts,
+			Reason: "RDB section not verified: " + re.Reason + keyNote(re)})
+		return 0, false, nil
+	case errors.As(derr, &re):
+		f.Status = "invalid"
+		c.checkerOn, c.loaderOn = false, false
+		f.LoaderOkUpTo = 0
+		reason := "RDB section damaged: " + re.Reason + keyNote(re) +
+			". An RDB section cannot be truncated away: restore this file from a backup, or give up the data it holds" +
+			" (for a multi-part set, the base plus every incr file written after it depend on each other)." +
+			" redis-check-aof says \"RDB preamble of AOF file is not sane\"; Redis 7.2+ refuses to start, while Redis 7.0 and ≤6.2 treat it as a short read and, under aof-load-truncated yes, may truncate the file to its start"
+		c.r.add(Problem{File: p.Name, Offset: re.Offset, Record: -1, Severity: Fatal, Reason: reason,
+			Checker: checkerVerdict(p.Role != aof.RoleIncr), Loader: LoaderRefuses})
+		return 0, false, nil
+	default:
+		return 0, false, derr
+	}
+	if info.EmptyKeys > 0 {
+		c.r.add(Problem{File: p.Name, Offset: -1, Record: -1, Severity: Info, Checker: CheckerAccepts, Loader: LoaderAccepts,
+			Reason: fmt.Sprintf("RDB section holds %d keys with an empty value: the server skips them on load", info.EmptyKeys)})
+	}
+	if info.ModuleKeys > 0 {
+		c.r.add(Problem{File: p.Name, Offset: -1, Record: -1, Severity: Warning, Checker: CheckerAccepts, Loader: LoaderAccepts,
+			Reason: fmt.Sprintf("RDB section holds %d module values: only their framing is verified, and the server needs the module to load them", info.ModuleKeys)})
+	}
+	return info.End, true, nil
+}
+
+func keyNote(e *rdb.Error) string {
+	if e.Key == nil {
+		return ""
+	}
+	k := string(e.Key)
+	if len(k) > 64 {
+		k = k[:64] + "…"
+	}
+	return fmt.Sprintf(" (key %q)", k)
 }
 
 // fileState is the state of both readers inside one file.

@@ -86,6 +86,7 @@ type decoder struct {
 	ids     []StreamID
 
 	fps   fpSet
+	fpl   fpList
 	strm  streamScratch
 	ibuf  [24]byte // integer formatting for re-decoded duplicates
 	ibuf2 [24]byte
@@ -132,6 +133,7 @@ func (d *decoder) release() {
 		}
 	}
 	d.fps.shrink()
+	d.fpl.shrink()
 	d.strm.shrink()
 	d.data, d.h, d.info = nil, nil, nil
 	d.ki = KeyInfo{}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -141,12 +142,7 @@ func (d *decoder) value(t int) error {
 
 func clampCount(n uint64) int64 { return int64(min(n, math.MaxInt64)) }
 
-// dupHint sizes a duplicate-check table for n members: no more than the bytes left can hold.
-func (d *decoder) dupHint(n uint64) int {
-	return int(min(n, uint64(len(d.data)-d.pos), uint64(d.dupLimit)))
-}
-
-// reread returns the string at input position pos again (into d.tmp if it is encoded).
+// reread returns the string at input position pos again (into bufs[toTmp] if it is encoded).
 func (d *decoder) reread(pos int) []byte {
 	save := d.pos
 	d.pos = pos
@@ -158,15 +154,74 @@ func (d *decoder) reread(pos int) []byte {
 	return s
 }
 
-// dupPlain checks a member of a hashtable-encoded aggregate read from input position at.
-func (d *decoder) dupPlain(s []byte, at int) bool {
-	return d.fps.add(fingerprint(s), int64(at), func(r int64) bool { return bytes.Equal(d.reread(int(r)), s) })
-}
-
-func (d *decoder) endDupCheck() {
-	if d.fps.over {
+// endPlainDups finishes the duplicate check of a hashtable-encoded aggregate of type t whose
+// value started at vstart: repeated fingerprints are confirmed by reading the value again.
+func (d *decoder) endPlainDups(t, vstart int) error {
+	if !d.verify {
+		return nil
+	}
+	if d.fpl.over {
 		d.info.UncheckedKeys++
 	}
+	rep := d.fpl.repeated()
+	if len(rep) == 0 {
+		return nil
+	}
+	if at, ok := d.confirmDups(t, vstart, rep); ok {
+		return d.corrupt(at, "duplicate %s", dupWhat(t))
+	}
+	return nil
+}
+
+// confirmDups walks the value of type t again from vstart and returns the position of the
+// first member equal to an earlier one among those whose fingerprint is in rep.
+func (d *decoder) confirmDups(t, vstart int, rep []uint64) (int, bool) {
+	save := d.pos
+	defer func() { d.pos = save }()
+	d.pos = vstart
+	if t == TypeHashMetadata {
+		d.pos += 8
+	}
+	n, err := d.readCount("")
+	if err != nil {
+		return 0, false
+	}
+	seen := map[uint64][][]byte{}
+	for i := uint64(0); i < n; i++ {
+		if t == TypeHashMetadata || t == TypeHashMetadataPreGA {
+			if _, err := d.readCount(""); err != nil {
+				return 0, false
+			}
+		}
+		at := d.pos
+		s, err := d.readStr("", toTmp)
+		if err != nil {
+			return 0, false
+		}
+		fp := fingerprint(s)
+		if _, found := slices.BinarySearch(rep, fp); found {
+			for _, o := range seen[fp] {
+				if bytes.Equal(o, s) {
+					return at, true
+				}
+			}
+			seen[fp] = append(seen[fp], bytes.Clone(s))
+		}
+		switch t {
+		case TypeZset2:
+			d.pos += 8
+		case TypeZset:
+			if l := d.data[d.pos]; l < 253 {
+				d.pos += int(l)
+			}
+			d.pos++
+		case TypeHash, TypeHashMetadata, TypeHashMetadataPreGA:
+			if d.skipStr("") != nil {
+				return 0, false
+			}
+		}
+	}
+	return 0, false
 }
 
 func (d *decoder) plainList() error {
@@ -188,44 +243,37 @@ func (d *decoder) plainList() error {
 }
 
 func (d *decoder) plainSet() error {
+	vstart := d.pos
 	n, err := d.readCount("a set length")
 	if err != nil {
 		return err
 	}
 	d.ki.Count = clampCount(n)
-	if d.verify {
-		d.fps.reset(d.dupHint(n), d.dupLimit)
-	}
+	d.fpl.reset(d.dupLimit)
 	for i := uint64(0); i < n; i++ {
-		at := d.pos
 		s, err := d.readStr("a set member", toArena)
 		if err != nil {
 			return err
 		}
-		if d.verify && d.dupPlain(s, at) {
-			return d.corrupt(at, "duplicate set member")
+		if d.verify {
+			d.fpl.add(s)
 		}
 		if err := d.addItem(s); err != nil {
 			return err
 		}
 	}
-	if d.verify {
-		d.endDupCheck()
-	}
-	return nil
+	return d.endPlainDups(TypeSet, vstart)
 }
 
 func (d *decoder) plainZset(t int) error {
+	vstart := d.pos
 	n, err := d.readCount("a sorted set length")
 	if err != nil {
 		return err
 	}
 	d.ki.Count = clampCount(n)
-	if d.verify {
-		d.fps.reset(d.dupHint(n), d.dupLimit)
-	}
+	d.fpl.reset(d.dupLimit)
 	for i := uint64(0); i < n; i++ {
-		at := d.pos
 		m, err := d.readStr("a sorted set member", toArena)
 		if err != nil {
 			return err
@@ -265,18 +313,13 @@ func (d *decoder) plainZset(t int) error {
 			if math.IsNaN(score) {
 				return d.corrupt(sat, "sorted set score is NaN")
 			}
-			if d.dupPlain(m, at) {
-				return d.corrupt(at, "duplicate sorted set member")
-			}
+			d.fpl.add(m)
 		}
 		if err := d.addZ(m, score); err != nil {
 			return err
 		}
 	}
-	if d.verify {
-		d.endDupCheck()
-	}
-	return nil
+	return d.endPlainDups(t, vstart)
 }
 
 // parseScore parses a score written as text (%.17g, inf, -inf, nan), as strtod would.
@@ -293,16 +336,14 @@ func parseScore(b []byte) (float64, bool) {
 }
 
 func (d *decoder) plainHash() error {
+	vstart := d.pos
 	n, err := d.readCount("a hash length")
 	if err != nil {
 		return err
 	}
 	d.ki.Count = clampCount(n)
-	if d.verify {
-		d.fps.reset(d.dupHint(n), d.dupLimit)
-	}
+	d.fpl.reset(d.dupLimit)
 	for i := uint64(0); i < n; i++ {
-		at := d.pos
 		f, err := d.readStr("a hash field", toArena)
 		if err != nil {
 			return err
@@ -311,22 +352,20 @@ func (d *decoder) plainHash() error {
 		if err != nil {
 			return err
 		}
-		if d.verify && d.dupPlain(f, at) {
-			return d.corrupt(at, "duplicate hash field")
+		if d.verify {
+			d.fpl.add(f)
 		}
 		if err := d.addH(f, v, NoExpiry); err != nil {
 			return err
 		}
 	}
-	if d.verify {
-		d.endDupCheck()
-	}
-	return nil
+	return d.endPlainDups(TypeHash, vstart)
 }
 
 // hashMetadata decodes types 24 (TTLs relative to a leading minimum) and 22 (7.4 RC:
 // absolute TTLs): a count, then per field its TTL (0 = none), the field and the value.
 func (d *decoder) hashMetadata(t int) error {
+	vstart := d.pos
 	var minExp uint64
 	if t == TypeHashMetadata {
 		at := d.pos
@@ -344,9 +383,7 @@ func (d *decoder) hashMetadata(t int) error {
 		return err
 	}
 	d.ki.Count = clampCount(n)
-	if d.verify {
-		d.fps.reset(d.dupHint(n), d.dupLimit)
-	}
+	d.fpl.reset(d.dupLimit)
 	for i := uint64(0); i < n; i++ {
 		tat := d.pos
 		ttl, err := d.readCount("a hash field TTL")
@@ -367,7 +404,6 @@ func (d *decoder) hashMetadata(t int) error {
 			}
 			exp = int64(e)
 		}
-		at := d.pos
 		f, err := d.readStr("a hash field", toArena)
 		if err != nil {
 			return err
@@ -376,17 +412,14 @@ func (d *decoder) hashMetadata(t int) error {
 		if err != nil {
 			return err
 		}
-		if d.verify && d.dupPlain(f, at) {
-			return d.corrupt(at, "duplicate hash field")
+		if d.verify {
+			d.fpl.add(f)
 		}
 		if err := d.addH(f, v, exp); err != nil {
 			return err
 		}
 	}
-	if d.verify {
-		d.endDupCheck()
-	}
-	return nil
+	return d.endPlainDups(t, vstart)
 }
 
 // blob is an encoded container (listpack, ziplist, intset, zipmap) read as a string.
@@ -608,9 +641,9 @@ func (d *decoder) packValue(t int, pi *pack) error {
 
 func dupWhat(t int) string {
 	switch t {
-	case TypeSetListpack:
+	case TypeSet, TypeSetListpack:
 		return "set member"
-	case TypeZsetZiplist, TypeZsetListpack:
+	case TypeZset, TypeZset2, TypeZsetZiplist, TypeZsetListpack:
 		return "sorted set member"
 	}
 	return "hash field"

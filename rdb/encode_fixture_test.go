@@ -34,7 +34,7 @@ var encPayloadVersions = map[string]int{
 	"redis-7.2.6": 11, "redis-7.4.1": 12, "redis-8.0-m01": 12, "valkey-8.0.1": 11,
 }
 
-func encReadGz(t *testing.T, name string) []byte {
+func encReadGz(t testing.TB, name string) []byte {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "encode", name))
 	if err != nil {

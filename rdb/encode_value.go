@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/aofkit/aofkit/internal/canon"
+	"github.com/cespare/xxhash/v2"
 )
 
 // encState is the per-encoder scratch space: the version and settings, and buffers reused from
@@ -17,14 +18,15 @@ type encState struct {
 	nowMs   int64
 	lz      *encLZF // nil when compression is off
 
-	val   []byte // value of the key being encoded
-	body  []byte // container bodies counted before they are written
-	lp    encListpack
-	zl    encZiplist
-	snode encStreamNode
-	text  []byte // score text
-	ints  []int64
-	order []int // index permutations for sorting and duplicate checks
+	val    []byte // value of the key being encoded
+	body   []byte // container bodies counted before they are written
+	lp     encListpack
+	zl     encZiplist
+	snode  encStreamNode
+	text   []byte // score text
+	ints   []int64
+	order  []int // index permutations for sorting
+	hashes []encHashIdx
 }
 
 func (st *encState) init(version int, opt EncoderOptions) {
@@ -256,16 +258,41 @@ func encMaxLen(ss [][]byte) int {
 }
 
 // checkUnique fails with ErrEncodeInvalid when two of the n strings get(0..n-1) are equal.
-// Cost: O(n log n) comparisons, one reused index slice.
+// It sorts 64-bit hashes (xxhash) and compares bytes only where hashes collide.
+// Cost: O(total bytes + n log n) on machine words, one reused slice.
 func (st *encState) checkUnique(n int, get func(int) []byte, what string) error {
-	order := st.orderN(n)
-	slices.SortFunc(order, func(a, b int) int { return bytes.Compare(get(a), get(b)) })
+	if n < 2 {
+		return nil
+	}
+	hs := st.hashes[:0]
+	for i := 0; i < n; i++ {
+		hs = append(hs, encHashIdx{xxhash.Sum64(get(i)), i})
+	}
+	st.hashes = hs
+	slices.SortFunc(hs, func(a, b encHashIdx) int { return cmp.Compare(a.h, b.h) })
 	for i := 1; i < n; i++ {
-		if bytes.Equal(get(order[i-1]), get(order[i])) {
-			return encInvalid("duplicate %s %q", what, get(order[i]))
+		if hs[i].h != hs[i-1].h {
+			continue
+		}
+		// A run of equal hashes: compare its members pairwise.
+		j := i - 1
+		for i+1 < n && hs[i+1].h == hs[j].h {
+			i++
+		}
+		for a := j; a <= i; a++ {
+			for b := a + 1; b <= i; b++ {
+				if bytes.Equal(get(hs[a].i), get(hs[b].i)) {
+					return encInvalid("duplicate %s %q", what, get(hs[a].i))
+				}
+			}
 		}
 	}
 	return nil
+}
+
+type encHashIdx struct {
+	h uint64
+	i int
 }
 
 func (st *encState) orderN(n int) []int {

@@ -52,7 +52,7 @@ func TestDecodeHostile(t *testing.T) {
 			build: func() ([]byte, int64) {
 				w := newRDB(9).key(TypeString, "k")
 				off := mark(w)
-				return w.ln(1 << 62).raw(1, 2, 3).b, off
+				return w.ln(1<<62).raw(1, 2, 3).b, off
 			}},
 		{name: "set count 2^40", kind: KindCorrupt, reason: "unknown string encoding",
 			build: k1(TypeSet, func(w *rb) int64 { w.ln(1 << 40).str("a"); return mark(w) })},
@@ -241,11 +241,23 @@ func TestDecodeHostile(t *testing.T) {
 		{name: "Redis opcode 243", kind: KindCorrupt, reason: "unknown value type or opcode 243",
 			build: func() ([]byte, int64) { w := newRDB(12); off := mark(w); return w.raw(243).end(), off }},
 		{name: "SELECTDB out of range", kind: KindCorrupt, reason: "database index out of range",
-			build: func() ([]byte, int64) { w := newRDB(9); off := mark(w); return w.raw(OpSelectDB).ln(1 << 40).end(), off }},
+			build: func() ([]byte, int64) {
+				w := newRDB(9)
+				off := mark(w)
+				return w.raw(OpSelectDB).ln(1 << 40).end(), off
+			}},
 		{name: "SLOT_INFO slot 16384", verify: true, kind: KindCorrupt, reason: "slots are 0-16383",
-			build: func() ([]byte, int64) { w := newRDB(12); off := mark(w); return w.raw(OpSlotInfo).ln(16384).ln(0).ln(0).end(), off }},
+			build: func() ([]byte, int64) {
+				w := newRDB(12)
+				off := mark(w)
+				return w.raw(OpSlotInfo).ln(16384).ln(0).ln(0).end(), off
+			}},
 		{name: "function without metadata", verify: true, kind: KindCorrupt, reason: "missing library metadata",
-			build: func() ([]byte, int64) { w := newRDB(10); off := mark(w); return w.raw(OpFunction2).str("return 1").end(), off }},
+			build: func() ([]byte, int64) {
+				w := newRDB(10)
+				off := mark(w)
+				return w.raw(OpFunction2).str("return 1").end(), off
+			}},
 		{name: "checksum mismatch", kind: KindChecksum, reason: "checksum mismatch",
 			build: func() ([]byte, int64) {
 				data := newRDB(9).key(TypeString, "k").str("value").end()
@@ -393,4 +405,3 @@ func TestDecodeHostile(t *testing.T) {
 }
 
 func itoa(v int64) string { return string(appendInt(nil, v)) }
-

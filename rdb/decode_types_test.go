@@ -82,7 +82,7 @@ func (r *keyRecorder) BeginKey(k *KeyInfo) error {
 	return nil
 }
 func (r *keyRecorder) ModuleAux(id, when uint64, v []byte) error { r.modAux++; return nil }
-func (r *keyRecorder) ModuleValue(id uint64, v []byte) error   { r.modVals++; return nil }
+func (r *keyRecorder) ModuleValue(id uint64, v []byte) error     { r.modVals++; return nil }
 func (r *keyRecorder) SlotInfo(slot, keys, exp uint64) error {
 	r.slots = append(r.slots, [3]uint64{slot, keys, exp})
 	return nil
@@ -103,7 +103,7 @@ func TestHandmadeRDB12(t *testing.T) {
 	w.raw(OpFreq).raw(7).raw(OpExpireTimeMs).u64(ttl).key(TypeString, "s:freq").istr(42)
 	w.key(TypeHashMetadataPreGA, "h:22").ln(2).ln(ttl).str("a").str("1").ln(0).str("b").str("2")
 	w.key(TypeHashListpackExPreGA, "h:23").blob(lpb("a", "1", ttl, "b", "2", 0))
-	w.key(TypeHashMetadata, "h:24").u64(ttl-5).ln(2).ln(6).str("a").str("1").ln(0).str("b").str("2")
+	w.key(TypeHashMetadata, "h:24").u64(ttl - 5).ln(2).ln(6).str("a").str("1").ln(0).str("b").str("2")
 	w.key(TypeHashListpackEx, "h:25").u64(ttl).blob(lpb("a", "1", ttl, "b", "2", ttl+1, "c", 3, 0))
 	w.key(TypeModule2, "m:1").ln(modID).ln(2).ln(9).ln(0)
 	w.key(TypeSetListpack, "s:empty").blob(lpb())
@@ -167,7 +167,7 @@ func streamNodeLP(live, deleted int, master []any, entries ...[]any) []byte {
 
 func TestHandmadeStream(t *testing.T) {
 	node1 := streamNodeLP(2, 1, []any{"f", 7},
-		[]any{streamFlagSameFields, 0, 0, "a", "b", 5},                   // 100-1 f=a 7=b
+		[]any{streamFlagSameFields, 0, 0, "a", "b", 5},                     // 100-1 f=a 7=b
 		[]any{streamFlagSameFields | streamFlagDeleted, 0, 1, "x", "y", 5}, // 100-2 deleted
 		[]any{0, 1, 5, 1, "g", 12, 6},                                      // 101-6 g=12
 	)
@@ -176,7 +176,7 @@ func TestHandmadeStream(t *testing.T) {
 	w.key(TypeStreamListpacks3, "st").ln(2).bytes(nil)
 	w.ln(16).bytes(streamID16(100, 1)).blob(node1)
 	w.ln(16).bytes(streamID16(200, 0)).blob(node2)
-	w.ln(3).ln(200).ln(0)              // length, last id
+	w.ln(3).ln(200).ln(0)               // length, last id
 	w.ln(100).ln(1).ln(100).ln(2).ln(4) // first id, max deleted, entries added
 	w.ln(2)                             // groups
 	w.str("g1").ln(101).ln(6).ln(2)     // name, last delivered, entries read

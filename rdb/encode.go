@@ -338,8 +338,8 @@ func (e *Encoder) Key(k *canon.Key) error {
 // Dropped reports what was left out so far (only non-zero with EncoderOptions.Drop).
 func (e *Encoder) Dropped() DropReport { return e.dropped }
 
-// Written is the number of bytes written to the output so far (buffered bytes included once
-// flushed by Close).
+// Written is the number of bytes the encoder has produced so far. Some may still sit in its
+// buffer; after a successful Close all of them are in the writer.
 func (e *Encoder) Written() int64 { return e.written }
 
 // Close writes the EOF opcode and the CRC-64 trailer and flushes the buffer. It does not close

@@ -713,3 +713,31 @@ func TestEncodeVersions(t *testing.T) {
 		}
 	}
 }
+
+func TestEncFormatScore(t *testing.T) {
+	for _, c := range []struct {
+		f       float64
+		v9, v12 string
+	}{
+		{math.Inf(1), "inf", "inf"}, {math.Inf(-1), "-inf", "-inf"},
+		{0, "0", "0"}, {math.Copysign(0, -1), "-0", "-0"},
+		{1, "1", "1"}, {-12, "-12", "-12"}, {0.5, "0.5", "0.5"},
+		{0.1, "0.10000000000000001", "0.1"},
+		{1 << 52, "4503599627370496", "4503599627370496"},
+		{1 << 53, "9007199254740992", "9007199254740992"},
+		{1 << 63, "9.2233720368547758e+18", "9.223372036854776e+18"},
+		{1e300, "1.0000000000000001e+300", "1e+300"},
+	} {
+		got9 := string(encFormatScore(nil, c.f, 9))
+		got12 := string(encFormatScore(nil, c.f, 12))
+		if got9 != c.v9 || got12 != c.v12 {
+			t.Errorf("%v: v9 %q v12 %q, want %q %q", c.f, got9, got12, c.v9, c.v12)
+		}
+		for _, s := range []string{got9, got12} {
+			back, err := strconv.ParseFloat(s, 64)
+			if err != nil || (back != c.f && !(math.IsInf(back, 0) && math.IsInf(c.f, 0))) || math.Signbit(back) != math.Signbit(c.f) {
+				t.Errorf("%q reads back as %v (%v)", s, back, err)
+			}
+		}
+	}
+}

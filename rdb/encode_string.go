@@ -129,10 +129,12 @@ func encAppendBinaryDouble(dst []byte, f float64) []byte {
 	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
 }
 
-// encFormatScore appends the text a server stores for a sorted-set score inside a ziplist or
-// listpack (d2string @ 7.0.15): "inf"/"-inf", "-0", an integer when the value is integral and
-// |v| < 2^52, else %.17g. The text then goes through the container's integer detection.
-func encFormatScore(dst []byte, f float64) []byte {
+// encFormatScore appends the text a server of the RDB version stores for a sorted-set score
+// inside a ziplist or listpack (d2string): "inf"/"-inf", "-0", an integer when the value is
+// integral and within range (|v| < 2^52 up to 6.2, |v| <= 2^62 from 7.0), else %.17g (up to
+// 7.0) or the shortest text that reads back exactly (7.2+, fpconv_dtoa). The text then goes
+// through the container's integer detection.
+func encFormatScore(dst []byte, f float64, version int) []byte {
 	switch {
 	case math.IsInf(f, 1):
 		return append(dst, "inf"...)
@@ -143,8 +145,12 @@ func encFormatScore(dst []byte, f float64) []byte {
 			return append(dst, "-0"...)
 		}
 		return append(dst, '0')
-	case f == math.Trunc(f) && math.Abs(f) < 1<<52:
+	case f == math.Trunc(f) && version < 10 && f > -(1<<52-1) && f < 1<<52:
 		return strconv.AppendInt(dst, int64(f), 10)
+	case f == math.Trunc(f) && version >= 10 && f >= -(1<<62) && f <= 1<<62:
+		return strconv.AppendInt(dst, int64(f), 10)
+	case version >= 11:
+		return strconv.AppendFloat(dst, f, 'g', -1, 64)
 	}
 	return strconv.AppendFloat(dst, f, 'g', 17, 64)
 }

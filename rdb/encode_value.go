@@ -339,7 +339,7 @@ func (st *encState) appendZset(dst []byte, zs []canon.ZMember) (byte, []byte, er
 			zl.reset()
 			for _, i := range order {
 				zl.appendString(zs[i].Member)
-				st.text = encFormatScore(st.text[:0], zs[i].Score)
+				st.text = encFormatScore(st.text[:0], zs[i].Score, st.version)
 				zl.appendString(st.text)
 			}
 			blob, err = zl.finish()
@@ -348,7 +348,7 @@ func (st *encState) appendZset(dst []byte, zs []canon.ZMember) (byte, []byte, er
 			lp.reset()
 			for _, i := range order {
 				lp.appendString(zs[i].Member)
-				st.text = encFormatScore(st.text[:0], zs[i].Score)
+				st.text = encFormatScore(st.text[:0], zs[i].Score, st.version)
 				lp.appendString(st.text)
 			}
 			blob, err = lp.finish()

@@ -239,6 +239,15 @@ func gcCases() []gcCase {
 				t.Fatal(err)
 			}
 		})},
+		{name: "incr-is-a-directory", exit: 3, setup: multi("multipart-resp", gcDir, func(t *testing.T) {
+			// A listed part that cannot be read: operational, not damage.
+			if err := os.Remove(inDir(gcIncr3)); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Mkdir(inDir(gcIncr3), 0o755); err != nil {
+				t.Fatal(err)
+			}
+		})},
 		{name: "unlisted-file", exit: 0, setup: multi("multipart-resp", gcDir, func(t *testing.T) {
 			gcWrite(t, inDir("appendonly.aof.1.incr.aof"), []byte(gcSet))
 			gcWrite(t, inDir("temp-rewriteaof-bg-123.aof"), []byte(gcSet))
@@ -287,6 +296,8 @@ func TestCheckCLIGolden(t *testing.T) {
 				}
 				if asJSON {
 					gcCheckJSON(t, r, path)
+				} else {
+					gcCheckVerdictLine(t, r)
 				}
 				got := fmt.Sprintf("$ aofkit check %s\nexit: %d\n--- stderr\n%s--- stdout\n%s",
 					strings.Join(args, " "), r.code, r.stderr, r.stdout)
@@ -333,6 +344,27 @@ func gcCheckJSON(t *testing.T, r cliResult, path string) {
 	}
 	if valid != (r.code == 0) {
 		t.Errorf("--json says valid=%v with exit %d", valid, r.code)
+	}
+}
+
+// gcCheckVerdictLine: when the text output ends with a verdict, it agrees with the exit code.
+func gcCheckVerdictLine(t *testing.T, r cliResult) {
+	t.Helper()
+	lines := strings.Split(strings.TrimRight(r.stdout, "\n"), "\n")
+	last := lines[len(lines)-1]
+	var code int
+	switch {
+	case strings.HasPrefix(last, "VALID: "):
+		code = cliutil.ExitOK
+	case strings.HasPrefix(last, "INVALID: "):
+		code = cliutil.ExitDamaged
+	case strings.HasPrefix(last, "NOT VERIFIED: "):
+		code = cliutil.ExitOperational
+	default:
+		return // no report (usage error)
+	}
+	if code != r.code {
+		t.Errorf("verdict line %q with exit %d", last, r.code)
 	}
 }
 

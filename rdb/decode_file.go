@@ -29,6 +29,11 @@ func (d *decoder) decodeFile() error {
 		if err != nil {
 			return err
 		}
+		if d.verify {
+			if err := d.checkSince(at, t); err != nil {
+				return err
+			}
+		}
 		switch t {
 		case OpExpireTime:
 			b, err := d.readFixed(4, "an EXPIRETIME")
@@ -218,6 +223,26 @@ func (d *decoder) checkType(at int, t byte) error {
 		return nil
 	}
 	return d.corrupt(at, "unknown value type or opcode %d", t)
+}
+
+// sinceVersion is the first RDB version that has each type or opcode (rdb.h at each release).
+var sinceVersion = [256]uint8{
+	TypeZset2: 8, TypeModule2: 8, TypeHashZipmap: 2, TypeListZiplist: 2, TypeSetIntset: 2,
+	TypeZsetZiplist: 2, TypeHashZiplist: 2, TypeListQuicklist: 7, TypeStreamListpacks: 9,
+	TypeHashListpack: 10, TypeZsetListpack: 10, TypeListQuicklist2: 10, TypeStreamListpacks2: 10,
+	TypeSetListpack: 11, TypeStreamListpacks3: 11, TypeHashMetadataPreGA: 12,
+	TypeHashListpackExPreGA: 12, TypeHashMetadata: 12, TypeHashListpackEx: 12,
+	OpSlotInfo: 12, OpFunction2: 10, OpModuleAux: 9, OpIdle: 9, OpFreq: 9, OpAux: 7,
+	OpResizeDB: 7, OpExpireTimeMs: 3,
+}
+
+// checkSince rejects, under Verify, a type or opcode newer than the version the header (or a
+// payload footer) claims: no server writes one, so the header or the byte is damaged.
+func (d *decoder) checkSince(at int, t byte) error {
+	if v := int(sinceVersion[t]); !d.valkey && d.version < v {
+		return d.corrupt(at, "type or opcode %d needs RDB version %d or later, the version is %d", t, v, d.version)
+	}
+	return nil
 }
 
 // trailer reads the checksum after the EOF opcode at eof.

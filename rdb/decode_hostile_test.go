@@ -21,11 +21,11 @@ type hostile struct {
 // mark returns the current length of w (the offset of what is appended next).
 func mark(w *rb) int64 { return int64(len(w.b)) }
 
-// k1 builds a one-key RDB 11 file: the value is appended by f, which returns the offset the
+// k1 builds a one-key RDB 12 file: the value is appended by f, which returns the offset the
 // error must name.
 func k1(t byte, f func(w *rb) int64) func() ([]byte, int64) {
 	return func() ([]byte, int64) {
-		w := newRDB(11)
+		w := newRDB(12)
 		w.key(t, "k")
 		off := f(w)
 		return w.end(), off

@@ -58,6 +58,11 @@ func (x *Decoder) DecodePayload(p []byte, h Handler, opt Options) (int, error) {
 			if d.data[at] != OpFunction2 {
 				return ver, d.corrupt(at, "FUNCTION DUMP payload: opcode %d where a library (245) was expected", d.data[at])
 			}
+			if d.verify {
+				if err := d.checkSince(at, OpFunction2); err != nil {
+					return ver, err
+				}
+			}
 			d.pos++
 			code, err := d.readStr("a FUNCTION library", toTmp)
 			if err != nil {
@@ -78,6 +83,11 @@ func (x *Decoder) DecodePayload(p []byte, h Handler, opt Options) (int, error) {
 	d.pos = 1
 	if err := d.checkType(0, t); err != nil {
 		return ver, err
+	}
+	if d.verify {
+		if err := d.checkSince(0, t); err != nil {
+			return ver, err
+		}
 	}
 	d.ki = KeyInfo{Type: int(t), Kind: kindOf[t], Encoding: encodingOf[t], ExpireMs: NoExpiry,
 		Idle: -1, Freq: -1, Count: -1}

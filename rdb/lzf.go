@@ -57,13 +57,13 @@ func decLZF(out, in []byte, n int) ([]byte, string) {
 		if len(out)-start+l > n {
 			return out, "output longer than the declared length"
 		}
-		if ref+l <= len(out) {
-			out = append(out, out[ref:ref+l]...)
-			continue
-		}
-		// Overlapping copy: the reference repeats the bytes being written.
-		for i := 0; i < l; i++ {
-			out = append(out, out[ref+i])
+		// The reference may overlap the bytes being written: from ref on, the output repeats
+		// with period len(out)-ref, so copying from ref what exists keeps the period and
+		// doubles what is available for the next step.
+		for l > 0 {
+			k := min(l, len(out)-ref)
+			out = append(out, out[ref:ref+k]...)
+			l -= k
 		}
 	}
 	if len(out)-start != n {

@@ -123,7 +123,7 @@ func (l *fpList) repeated() []uint64 {
 	if len(a) < 2 {
 		return nil
 	}
-	if len(a) <= 256 {
+	if len(a) <= 2048 {
 		slices.Sort(a)
 	} else {
 		if cap(l.tmp) < len(a) {

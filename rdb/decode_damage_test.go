@@ -16,7 +16,7 @@ import (
 func handmadeAll() []byte {
 	w := newRDB(12)
 	w.raw(OpAux).str("redis-ver").str("7.4.1")
-	w.raw(OpModuleAux).ln(1<<20).ln(2).ln(2).ln(2).ln(5).ln(5).str("x").ln(0)
+	w.raw(OpModuleAux).ln(1 << 20).ln(2).ln(2).ln(2).ln(5).ln(5).str("x").ln(0)
 	w.raw(OpFunction2).str("#!lua name=lib1\nreturn 1")
 	w.raw(OpSelectDB).ln(0).raw(OpResizeDB).ln(20).ln(2)
 	w.raw(OpSlotInfo).ln(1).ln(20).ln(2)
@@ -27,7 +27,7 @@ func handmadeAll() []byte {
 	w.key(TypeZset, "z3").ln(1).str("m").raw(3, '1', '.', '5')
 	w.key(TypeHash, "h4").ln(1).str("f").str("v")
 	w.key(TypeZset2, "z5").ln(1).str("m").u64(0x3ff0000000000000)
-	w.key(TypeModule2, "m7").ln(1<<20).ln(1).ln(3).ln(3).u32(0).ln(0)
+	w.key(TypeModule2, "m7").ln(1 << 20).ln(1).ln(3).ln(3).u32(0).ln(0)
 	w.key(TypeHashZipmap, "h9").blob(zmb("f", "v"))
 	w.key(TypeListZiplist, "l10").blob(zlb("a", 1))
 	w.key(TypeSetIntset, "s11").blob(isb(2, 1, 2))

@@ -430,11 +430,12 @@ func (s *Scanner) loaderRecord(p int) readerResult {
 	lineEnd := fgets(d, p, annotationLineMax)
 	buf := cString(d[p:lineEnd])
 	if len(buf) == 1 {
-		if lineEnd == len(d) && lineEnd-p == 1 {
+		// buf[1] == '\0' sends the loader to its read-error path: a short read when fgets hit
+		// the end of the file (feof), else "Unrecoverable error reading the append only file".
+		feof := lineEnd == len(d) && d[lineEnd-1] != '\n' && lineEnd-p < annotationLineMax-1
+		if feof {
 			return readerResult{fault: Fault{FaultTruncated, at(p), "unexpected end of file after '*'"}}
 		}
-		// "*" then NUL: fgets succeeded, buf[1] == '\0' is taken for a read error while not at
-		// EOF ("Unrecoverable error reading the append only file").
 		return readerResult{fault: Fault{FaultCrash, at(p), "NUL byte after '*' (the loader reports an unrecoverable read error)"}}
 	}
 	v, _ := strtol(buf[1:])

@@ -41,7 +41,13 @@ func blobAt(w *rb, p []byte) int64 {
 }
 
 func TestDecodeHostile(t *testing.T) {
-	cases := []hostile{
+	for _, c := range hostileCases() {
+		t.Run(c.name, func(t *testing.T) { runHostile(t, c) })
+	}
+}
+
+func hostileCases() []hostile {
+	return []hostile{
 		{name: "list count 2^60, 10 bytes left", kind: KindTruncated, reason: "unexpected end of input",
 			build: func() ([]byte, int64) {
 				w := newRDB(9).key(TypeList, "k").ln(1 << 60).str("a")
@@ -361,46 +367,44 @@ func TestDecodeHostile(t *testing.T) {
 		{name: "payload value cut", payload: true, kind: KindTruncated, reason: "a string of 5 bytes",
 			build: func() ([]byte, int64) { return payloadOf(newRDBValue().raw(TypeString).ln(5).raw('a').b, 9), 1 }},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			data, off := c.build()
-			decode := func(verify bool) error {
-				opt := Options{Verify: verify, Checksum: true}
-				if c.payload {
-					_, err := DecodePayload(data, nil, opt)
-					return err
-				}
-				_, err := Decode(data, 0, nil, opt)
-				return err
-			}
-			if c.verify {
-				if err := decode(false); err != nil {
-					t.Errorf("without Verify: %v", err)
-				}
-			}
-			err := decode(true)
-			var e *Error
-			if !errors.As(err, &e) {
-				t.Fatalf("want *Error, got %v", err)
-			}
-			if e.Kind != c.kind || !strings.Contains(e.Reason, c.reason) {
-				t.Errorf("got kind %d %q, want kind %d containing %q", e.Kind, e.Reason, c.kind, c.reason)
-			}
-			if off >= 0 && e.Offset != off {
-				t.Errorf("offset %d, want %d (%v)", e.Offset, off, e)
-			}
-			if e.Error() != "offset "+itoa(e.Offset)+": "+e.Reason {
-				t.Errorf("message %q", e.Error())
-			}
-			inKey := e.Type >= 0
-			if inKey && !c.payload && string(e.Key) != "k" {
-				t.Errorf("error inside key of type %d names key %q", e.Type, e.Key)
-			}
-			wantIs := map[ErrorKind]error{KindCorrupt: ErrCorrupt, KindTruncated: ErrTruncated, KindUnsupported: ErrUnsupported, KindChecksum: ErrChecksum}[c.kind]
-			if !errors.Is(err, wantIs) || errors.Is(err, ErrUnsupported) != (c.kind == KindUnsupported) || errors.Is(err, ErrCorrupt) == (c.kind == KindUnsupported) {
-				t.Errorf("errors.Is mismatch for kind %d", c.kind)
-			}
-		})
+}
+
+func runHostile(t *testing.T, c hostile) {
+	data, off := c.build()
+	decode := func(verify bool) error {
+		opt := Options{Verify: verify, Checksum: true}
+		if c.payload {
+			_, err := DecodePayload(data, nil, opt)
+			return err
+		}
+		_, err := Decode(data, 0, nil, opt)
+		return err
+	}
+	if c.verify {
+		if err := decode(false); err != nil {
+			t.Errorf("without Verify: %v", err)
+		}
+	}
+	err := decode(true)
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("want *Error, got %v", err)
+	}
+	if e.Kind != c.kind || !strings.Contains(e.Reason, c.reason) {
+		t.Errorf("got kind %d %q, want kind %d containing %q", e.Kind, e.Reason, c.kind, c.reason)
+	}
+	if off >= 0 && e.Offset != off {
+		t.Errorf("offset %d, want %d (%v)", e.Offset, off, e)
+	}
+	if e.Error() != "offset "+itoa(e.Offset)+": "+e.Reason {
+		t.Errorf("message %q", e.Error())
+	}
+	if e.Type >= 0 && !c.payload && string(e.Key) != "k" {
+		t.Errorf("error inside key of type %d names key %q", e.Type, e.Key)
+	}
+	wantIs := map[ErrorKind]error{KindCorrupt: ErrCorrupt, KindTruncated: ErrTruncated, KindUnsupported: ErrUnsupported, KindChecksum: ErrChecksum}[c.kind]
+	if !errors.Is(err, wantIs) || errors.Is(err, ErrUnsupported) != (c.kind == KindUnsupported) || errors.Is(err, ErrCorrupt) == (c.kind == KindUnsupported) {
+		t.Errorf("errors.Is mismatch for kind %d", c.kind)
 	}
 }
 

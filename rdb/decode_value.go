@@ -556,7 +556,8 @@ func (d *decoder) packValue(t int, pi *pack) error {
 		d.ki.Count = int64(h / width)
 	}
 	if dups {
-		d.fps.reset(max(pi.hint(), 16), math.MaxInt)
+		// The header count sizes the table, but no more than the container's bytes allow.
+		d.fps.reset(max(min(pi.hint(), len(pi.bl.b)), 16), math.MaxInt)
 	}
 	var lastTTL int64 = -1
 	for {

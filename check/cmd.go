@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -42,7 +44,15 @@ check never writes to its input and works on read-only files.
 	}
 }
 
+// memoryLimit is the Go heap's soft limit during check (unless GOMEMLIMIT is set): check's
+// working set is a few MB plus the duplicate check of the largest RDB collection, so a low
+// limit keeps peak RSS near that instead of letting garbage double it.
+const memoryLimit = 32 << 20
+
 func run(ctx context.Context, w io.Writer, path string, asJSON, strict, quiet bool) error {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memoryLimit))
+	}
 	var prog *cliutil.Progress
 	opt := Options{Path: path, Strict: strict}
 	if !quiet && !asJSON || !quiet {

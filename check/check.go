@@ -67,6 +67,12 @@ type Problem struct {
 	// AfterDamage is true for problems found after an earlier problem that already stops the
 	// loader in this file: the server never gets there, but a salvage would.
 	AfterDamage bool `json:"after_damage,omitempty"`
+	// CutAt is where a truncating repair must cut File for this problem to go: the record's
+	// offset, or the start of the MULTI it sits in (what redis-check-aof --fix does). -1 when
+	// cutting does not help (an RDB section, a missing file, a problem outside any record).
+	CutAt int64 `json:"cut_at"`
+	// End is the offset just after the record or damaged range (-1 when not a record).
+	End int64 `json:"end"`
 }
 
 // FileReport is the verdict on one file.
@@ -112,9 +118,11 @@ type Report struct {
 	CheckerValid bool `json:"checker_valid"`
 	LoaderValid  bool `json:"loader_valid"`
 	// NotVerified is true when part of the input is content this version cannot verify yet.
-	NotVerified bool         `json:"not_verified"`
-	Files       []FileReport `json:"files"`
-	Problems    []Problem    `json:"problems"`
+	NotVerified bool `json:"not_verified"`
+	// Unreadable is true when a present file could not be read (exit code 3).
+	Unreadable bool         `json:"unreadable,omitempty"`
+	Files      []FileReport `json:"files"`
+	Problems   []Problem    `json:"problems"`
 }
 
 // Counts returns how many problems of each severity the report holds.
@@ -141,7 +149,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		r := &Report{Path: opt.Path, Layout: string(aof.LayoutMultiPart)}
 		r.Files = append(r.Files, FileReport{Name: de.Path, Kind: "manifest", Status: "invalid", CheckerReached: true})
 		r.add(Problem{File: de.Path, Offset: de.Offset, Line: int64(de.Line), Record: -1, Severity: Fatal,
-			Reason: "manifest: " + de.Reason, Checker: CheckerRejects, Loader: LoaderRefuses})
+			Reason: "manifest: " + de.Reason, Checker: CheckerRejects, Loader: LoaderRefuses, CutAt: -1, End: -1})
 		r.finish(opt.Strict)
 		return r, nil
 	case err != nil:
@@ -222,15 +230,15 @@ func (c *checker) run() error {
 		}
 		c.r.Files = append(c.r.Files, FileReport{Name: h.Name, Kind: "history", Size: h.Size, Status: st})
 		c.r.add(Problem{File: h.Name, Offset: -1, Record: -1, Severity: Info, Checker: CheckerAccepts, Loader: LoaderAccepts,
-			Reason: fmt.Sprintf("history file (manifest line %d): listed but never loaded; the server deletes history files at startup", h.ManifestLine)})
+			Reason: fmt.Sprintf("history file (manifest line %d): listed but never loaded; the server deletes history files at startup", h.ManifestLine), CutAt: -1, End: -1})
 	}
 	for _, n := range src.Unlisted {
 		c.r.add(Problem{File: n, Offset: -1, Record: -1, Severity: Warning, Checker: CheckerAccepts, Loader: LoaderAccepts,
-			Reason: "file in the AOF directory that the manifest does not list: the server ignores it"})
+			Reason: "file in the AOF directory that the manifest does not list: the server ignores it", CutAt: -1, End: -1})
 	}
 	for _, n := range src.Leftovers {
 		c.r.add(Problem{File: n, Offset: -1, Record: -1, Severity: Info, Checker: CheckerAccepts, Loader: LoaderAccepts,
-			Reason: "temp- file left by an interrupted rewrite: ignored"})
+			Reason: "temp- file left by an interrupted rewrite: ignored", CutAt: -1, End: -1})
 	}
 	return opErr
 }
@@ -260,7 +268,7 @@ func (c *checker) part(p aof.Part, last bool) error {
 	c.r.Files = append(c.r.Files, fr)
 	f := &c.r.Files[idx]
 	fail := func(sev Severity, reason string) {
-		c.r.add(Problem{File: p.Name, Offset: -1, Record: -1, Severity: sev, Reason: reason, Checker: CheckerRejects, Loader: LoaderRefuses})
+		c.r.add(Problem{File: p.Name, Offset: -1, Record: -1, Severity: sev, Reason: reason, Checker: CheckerRejects, Loader: LoaderRefuses, CutAt: -1, End: -1})
 	}
 	switch p.Format {
 	case aof.FormatMissing:
@@ -301,7 +309,7 @@ func (c *checker) scanPart(p aof.Part, f *FileReport, m *mmapfile.File, last boo
 		f.OkUpTo, f.OkUpToLine, f.Diff, f.Line, f.CheckerValid = 0, c.line, f.Size, 1, false
 		c.checkerOn = false
 		c.r.add(Problem{File: p.Name, Offset: 0, Line: 1, Record: -1, Severity: Error, Checker: CheckerRejects, Loader: LoaderAccepts,
-			Reason: "AOF " + p.Name + " format error: redis-check-aof reads incr files as RESP only; the loader loads an incr file that starts with an RDB"})
+			Reason: "AOF " + p.Name + " format error: redis-check-aof reads incr files as RESP only; the loader loads an incr file that starts with an RDB", CutAt: -1, End: -1})
 	}
 	if p.Format == aof.FormatRDB {
 		end, verified, err := c.rdbSection(p, f, m)
@@ -369,7 +377,7 @@ func (c *checker) rdbSection(p aof.Part, f *FileReport, m *mmapfile.File) (end i
 		c.r.NotVerified = true
 		c.checkerOn = false
 		c.r.add(Problem{File: p.Name, Offset: re.Offset, Line: 0, Record: -1, Severity: Warning, Checker: CheckerAccepts, Loader: LoaderAccepts,
-			Reason: "RDB section not verified: " + re.Reason + keyNote(re)})
+			Reason: "RDB section not verified: " + re.Reason + keyNote(re), CutAt: -1, End: -1})
 		return 0, false, nil
 	case errors.As(derr, &re):
 		f.Status = "invalid"
@@ -380,18 +388,18 @@ func (c *checker) rdbSection(p aof.Part, f *FileReport, m *mmapfile.File) (end i
 			" (for a multi-part set, the base plus every incr file written after it depend on each other)." +
 			" redis-check-aof says \"RDB preamble of AOF file is not sane\"; Redis 7.2+ refuses to start, while Redis 7.0 and ≤6.2 treat it as a short read and, under aof-load-truncated yes, may truncate the file to its start"
 		c.r.add(Problem{File: p.Name, Offset: re.Offset, Record: -1, Severity: Fatal, Reason: reason,
-			Checker: checkerVerdict(p.Role != aof.RoleIncr), Loader: LoaderRefuses})
+			Checker: checkerVerdict(p.Role != aof.RoleIncr), Loader: LoaderRefuses, CutAt: -1, End: -1})
 		return 0, false, nil
 	default:
 		return 0, false, derr
 	}
 	if info.EmptyKeys > 0 {
 		c.r.add(Problem{File: p.Name, Offset: -1, Record: -1, Severity: Info, Checker: CheckerAccepts, Loader: LoaderAccepts,
-			Reason: fmt.Sprintf("RDB section holds %d keys with an empty value: the server skips them on load", info.EmptyKeys)})
+			Reason: fmt.Sprintf("RDB section holds %d keys with an empty value: the server skips them on load", info.EmptyKeys), CutAt: -1, End: -1})
 	}
 	if info.ModuleKeys > 0 {
 		c.r.add(Problem{File: p.Name, Offset: -1, Record: -1, Severity: Warning, Checker: CheckerAccepts, Loader: LoaderAccepts,
-			Reason: fmt.Sprintf("RDB section holds %d module values: only their framing is verified, and the server needs the module to load them", info.ModuleKeys)})
+			Reason: fmt.Sprintf("RDB section holds %d module values: only their framing is verified, and the server needs the module to load them", info.ModuleKeys), CutAt: -1, End: -1})
 	}
 	return info.End, true, nil
 }
@@ -426,6 +434,7 @@ type fileState struct {
 	loaderMulti      bool
 	validUpTo        int64
 	validBeforeMulti int64
+	multiStart       int64 // offset of the MULTI the loader has open
 
 	records, annotations int64
 }
@@ -442,8 +451,11 @@ func (s *fileState) name(r *aof.Record) string {
 type verdict struct {
 	checkerRejects bool
 	checkerReason  string
+	checkerCut     int64  // redis-check-aof's ok_up_to when it rejects (-1: none)
 	loader         string // LoaderAccepts when fine
 	loaderReason   string
+	inMulti        bool  // the record sits inside a MULTI the loader opened
+	multiStart     int64 // that MULTI's offset
 }
 
 // record feeds one scanned record to both readers and reports what either objects to.
@@ -454,13 +466,15 @@ func (s *fileState) record(r *aof.Record) {
 		s.annotations++
 		s.annotation(r)
 		return
-	case aof.KindDamage:
-		s.records++
+	}
+	inMulti, multiStart := s.loaderMulti, s.multiStart
+	s.records++
+	if r.Kind == aof.KindDamage {
 		v = s.damage(r)
-	default:
-		s.records++
+	} else {
 		v = s.command(r)
 	}
+	v.inMulti, v.multiStart = inMulti, multiStart
 	s.report(r, v)
 }
 
@@ -499,8 +513,20 @@ func (s *fileState) report(r *aof.Record, v verdict) {
 		reason += "; redis-check-aof: " + v.checkerReason
 	}
 	off := r.Offset
+	cut := off
+	if v.inMulti {
+		cut = v.multiStart
+	}
+	if v.checkerRejects && v.checkerCut >= 0 && v.checkerCut < cut {
+		cut = v.checkerCut
+	}
+	end := r.End()
+	if r.Index < 0 {
+		end = -1
+	}
 	s.c.r.add(Problem{File: s.p.Name, Offset: off, Line: s.sc.LineAt(off), Record: r.Index, Command: s.name(r),
-		Severity: sev, Reason: reason, Checker: checkerVerdict(v.checkerRejects), Loader: v.loader, AfterDamage: !wasOn})
+		Severity: sev, Reason: reason, Checker: checkerVerdict(v.checkerRejects), Loader: v.loader, AfterDamage: !wasOn,
+		CutAt: cut, End: end})
 }
 
 // checkerStep runs redis-check-aof's record loop on r: it returns whether and why it rejects
@@ -551,8 +577,11 @@ func (s *fileState) checkerStep(r *aof.Record) (bool, string) {
 
 // command judges a RESP record.
 func (s *fileState) command(r *aof.Record) verdict {
-	var v verdict
+	v := verdict{checkerCut: -1}
 	v.checkerRejects, v.checkerReason = s.checkerStep(r)
+	if v.checkerRejects {
+		v.checkerCut = s.checkerPos
+	}
 	v.loader = LoaderAccepts
 	if !r.Loader.OK() {
 		// `*0`, `*-1`: only redis-check-aof accepts it.
@@ -571,6 +600,9 @@ func (s *fileState) command(r *aof.Record) verdict {
 	switch spec.Name {
 	case "multi":
 		s.validBeforeMulti = s.validUpTo
+		if !s.loaderMulti {
+			s.multiStart = r.Offset
+		}
 		if s.loaderMulti && v.loader == LoaderAccepts {
 			v.loader, v.loaderReason = LoaderIgnores, "MULTI inside a transaction: the loader queues it and logs \"MULTI calls can not be nested\" at EXEC"
 		}
@@ -589,8 +621,11 @@ func (s *fileState) command(r *aof.Record) verdict {
 
 // damage judges bytes neither reader can frame.
 func (s *fileState) damage(r *aof.Record) verdict {
-	var v verdict
+	v := verdict{checkerCut: -1}
 	v.checkerRejects, v.checkerReason = s.checkerStep(r)
+	if v.checkerRejects {
+		v.checkerCut = s.checkerPos
+	}
 	switch r.Loader.Kind {
 	case aof.FaultTruncated:
 		v.loader, v.loaderReason = LoaderTruncates, r.Loader.Reason
@@ -668,7 +703,7 @@ func (s *fileState) annotation(r *aof.Record) {
 		}
 		s.c.r.add(Problem{File: s.p.Name, Offset: r.Offset, Line: s.sc.LineAt(r.Offset), Record: r.Index, Severity: Warning,
 			Reason:  fmt.Sprintf("malformed timestamp annotation %q: skipped on load, but redis-check-aof --truncate-to-timestamp stops with \"Invalid timestamp annotation\"", txt),
-			Checker: CheckerAccepts, Loader: LoaderAccepts, AfterDamage: !s.loaderOn})
+			Checker: CheckerAccepts, Loader: LoaderAccepts, AfterDamage: !s.loaderOn, CutAt: -1, End: -1})
 	}
 }
 
@@ -680,7 +715,7 @@ func (s *fileState) finish() {
 			s.checkerOn, s.checkerFound, s.c.checkerOn = false, true, false
 			if !s.loaderMulti || !s.loaderOn {
 				s.c.r.add(Problem{File: s.p.Name, Offset: s.checkerPos, Line: s.sc.LineAt(s.checkerPos), Record: -1, Command: "multi", Severity: Error,
-					Reason: "Reached EOF before reading EXEC for MULTI", Checker: CheckerRejects, Loader: LoaderAccepts})
+					Reason: "Reached EOF before reading EXEC for MULTI", Checker: CheckerRejects, Loader: LoaderAccepts, CutAt: s.checkerPos, End: -1})
 			}
 		} else {
 			s.checkerPos = size
@@ -691,6 +726,7 @@ func (s *fileState) finish() {
 			s.validUpTo = s.validBeforeMulti
 			r := &aof.Record{Offset: s.validBeforeMulti, Index: -1}
 			s.report(r, verdict{checkerRejects: s.checkerFound && s.checkerMulti != 0, checkerReason: "Reached EOF before reading EXEC for MULTI",
+				checkerCut: s.checkerPos, inMulti: true, multiStart: s.multiStart,
 				loader: LoaderTruncates, loaderReason: "MULTI without EXEC at the end of the file: the loader reverts the transaction"})
 		} else {
 			f.LoaderOkUpTo = size
@@ -739,8 +775,11 @@ func (r *Report) finish(strict bool) {
 		if f.Status == "missing" && f.Kind != "history" {
 			r.CheckerValid, r.LoaderValid = false, false
 		}
+		if f.Status == "unreadable" {
+			r.Unreadable = true
+		}
 	}
-	r.Valid = r.CheckerValid && r.LoaderValid && !r.NotVerified
+	r.Valid = r.CheckerValid && r.LoaderValid && !r.NotVerified && !r.Unreadable
 	if strict && warn {
 		r.Valid = false
 	}

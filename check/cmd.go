@@ -106,7 +106,7 @@ func ExitCode(r *Report) int {
 	switch {
 	case !r.Valid && (len(r.blocking()) > 0 || !r.CheckerValid || !r.LoaderValid):
 		return cliutil.ExitDamaged
-	case r.NotVerified:
+	case r.NotVerified || r.Unreadable:
 		return cliutil.ExitOperational
 	case !r.Valid:
 		return cliutil.ExitDamaged

@@ -94,6 +94,7 @@ type decoder struct {
 	nextTick int
 	crcPos   int
 	crc      uint64
+	hold     int // start of the container being walked (bytes before d.pos still to read), or -1
 }
 
 func (d *decoder) init(data []byte, base int64, h Handler, opt Options) {
@@ -114,7 +115,7 @@ func (d *decoder) init(data []byte, base int64, h Handler, opt Options) {
 		d.opt.ProgressBytes = defaultProgressBytes
 	}
 	d.nextTick = int(min(d.opt.ProgressBytes, math.MaxInt32))
-	d.crcPos, d.crc = 0, 0
+	d.crcPos, d.crc, d.hold = 0, 0, -1
 	d.inKey = false
 	d.db, d.dbIdx = 0, -1
 	d.version, d.valkey = 0, false
@@ -431,6 +432,12 @@ func (d *decoder) tick() {
 		d.crcPos = d.pos
 	}
 	if d.opt.Progress != nil {
-		d.opt.Progress(d.base + int64(d.pos))
+		// Inside a container the bytes between its start and d.pos are still to be read:
+		// report its start, so that the caller does not release pages we come back to.
+		p := d.pos
+		if d.hold >= 0 && d.hold < p {
+			p = d.hold
+		}
+		d.opt.Progress(d.base + int64(p))
 	}
 }

@@ -73,6 +73,7 @@ func (d *decoder) keyValue(t int) error {
 	if err := d.flush(); err != nil {
 		return err
 	}
+	d.hold = -1
 	d.ki.Value = d.data[vstart:d.pos:d.pos]
 	d.ki.ValueOff = d.base + int64(vstart)
 	if d.ki.Elements == 0 && d.ki.Kind != "stream" && d.ki.Kind != "module" && d.ki.Kind != "string" {
@@ -452,6 +453,7 @@ func (d *decoder) readBlob(what string) (blob, error) {
 	}
 	b := d.data[d.pos : d.pos+int(n) : d.pos+int(n)]
 	off := d.base + int64(d.pos)
+	d.hold = d.pos
 	d.pos += int(n)
 	return blob{b: b, off: off, raw: true}, nil
 }

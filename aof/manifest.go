@@ -211,9 +211,12 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	var sp manifestSplitter
 	var maxIncr int64
 	haveBase := false
-	line := 0
+	line, start := 0, 0
+	fail := func(reason, detail string, text []byte) (*Manifest, error) {
+		return nil, &ManifestError{Line: line, Offset: int64(start), Text: string(text), Reason: reason, Detail: detail}
+	}
 	for off := 0; off < len(data); {
-		start := off
+		start = off
 		end := start + ManifestMaxLine
 		if end > len(data) {
 			end = len(data)
@@ -226,9 +229,6 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		line++
 		if chunk[0] == '#' {
 			continue
-		}
-		fail := func(reason, detail string, text []byte) (*Manifest, error) {
-			return nil, &ManifestError{Line: line, Offset: int64(start), Text: string(text), Reason: reason, Detail: detail}
 		}
 		// strchr(buf, '\n') stops at the first NUL.
 		nl := bytes.IndexByte(chunk, '\n')
@@ -613,6 +613,7 @@ type FileNameError struct {
 	Reason string
 }
 
+// Error says which name and why, the name quoted with Go escapes.
 func (e *FileNameError) Error() string {
 	return fmt.Sprintf("AOF file name %s: %s", strconv.Quote(e.Name), e.Reason)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aofkit/aofkit/check"
 	"github.com/aofkit/aofkit/dump"
+	"github.com/aofkit/aofkit/fix"
 	"github.com/aofkit/aofkit/internal/cliutil"
 )
 
@@ -33,6 +34,7 @@ PATH is an AOF directory, its manifest, a single AOF file or an RDB file (detect
 		Commands: []*cli.Command{
 			check.Command(),
 			dump.Command(),
+			fix.Command(),
 		},
 		EnableBashCompletion: false,
 		HideHelpCommand:      false,

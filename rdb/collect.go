@@ -33,8 +33,9 @@ func CollectFunc(data []byte, base int64, opt Options, fn func(k *canon.Key) err
 }
 
 // CollectPayload decodes a DUMP payload into a canonical key (DB 0, nil name, no expiry), or
-// a FUNCTION DUMP payload into function libraries (the key is then nil). It returns the
-// payload's RDB version. Errors: as DecodePayload.
+// a FUNCTION DUMP payload into function libraries. The key is nil for a FUNCTION DUMP payload
+// and for a module value (no canonical form). It returns the payload's RDB version. Errors:
+// as DecodePayload.
 func CollectPayload(p []byte, opt Options) (*canon.Key, []canon.Function, int, error) {
 	var got *canon.Key
 	c := &collector{fn: func(k *canon.Key) error { got = k; return nil }, payload: true}

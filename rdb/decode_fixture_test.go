@@ -261,3 +261,26 @@ func mustAtoi(t testing.TB, s string) int {
 }
 
 var _ = errors.Is
+
+// Progress reports non-decreasing offsets inside the RDB, the last one its end, and the
+// checksum computed piecewise at each report still matches.
+func TestProgress(t *testing.T) {
+	data := readFile(t, filepath.Join("testdata", "redis-6.2.16", "appendonly.aof"))
+	var offs []int64
+	info, err := Decode(data, 100, nil, Options{Verify: true, Checksum: true, ProgressBytes: 1000,
+		Progress: func(off int64) { offs = append(offs, off) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.ChecksumStatus != ChecksumOK || len(offs) < 10 {
+		t.Fatalf("status %v, %d progress calls", info.ChecksumStatus, len(offs))
+	}
+	for i, o := range offs {
+		if o < 100 || o > info.End || (i > 0 && o < offs[i-1]) {
+			t.Fatalf("progress offsets %v (End %d)", offs, info.End)
+		}
+	}
+	if offs[len(offs)-1] != info.End {
+		t.Errorf("last progress %d, End %d", offs[len(offs)-1], info.End)
+	}
+}

@@ -197,6 +197,8 @@ func RenderText(w io.Writer, r *Report) {
 	switch code := ExitCode(r); {
 	case code == cliutil.ExitOK:
 		fmt.Fprintf(w, "VALID: %s loads and redis-check-aof accepts it (%s)\n", r.Path, counts)
+	case code == cliutil.ExitOperational && r.Unreadable:
+		fmt.Fprintf(w, "NOT CHECKED: a file of %s could not be read (%s)\n", r.Path, counts)
 	case code == cliutil.ExitOperational:
 		fmt.Fprintf(w, "NOT VERIFIED: %s holds content this version cannot verify (%s)\n", r.Path, counts)
 	default:

@@ -171,7 +171,12 @@ type OpError struct {
 	Err  error
 }
 
-func (e *OpError) Error() string { return e.File + ": " + e.Err.Error() }
+func (e *OpError) Error() string {
+	if msg := e.Err.Error(); strings.HasPrefix(msg, e.File) || strings.Contains(msg, " "+e.File+":") {
+		return msg
+	}
+	return e.File + ": " + e.Err.Error()
+}
 func (e *OpError) Unwrap() error { return e.Err }
 
 type checker struct {

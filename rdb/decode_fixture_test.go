@@ -284,3 +284,52 @@ func TestProgress(t *testing.T) {
 		t.Errorf("last progress %d, End %d", offs[len(offs)-1], info.End)
 	}
 }
+
+type valueRecorder struct {
+	NopHandler
+	values map[string][]byte
+}
+
+func (r *valueRecorder) EndKey(k *KeyInfo) error {
+	r.values[strconv.Itoa(k.DB)+"/"+string(k.Key)] = append([]byte{byte(k.Type)}, k.Value...)
+	return nil
+}
+
+// KeyInfo.Value is exactly the serialized value: the type byte plus Value is, byte for byte,
+// the body of the DUMP payload the same server produced for the key.
+func TestValueIsDumpBody(t *testing.T) {
+	for _, dir := range fixtureDirs(t) {
+		t.Run(dir, func(t *testing.T) {
+			rec := &valueRecorder{values: map[string][]byte{}}
+			info, err := Decode(readFile(t, filepath.Join("testdata", dir, "dump.rdb")), 0, rec, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(bytes.NewReader(gunzip(t, filepath.Join("testdata", dir, "payloads.jsonl.gz"))))
+			sc.Buffer(nil, 16<<20)
+			same := 0
+			for sc.Scan() {
+				var pl payloadLine
+				if err := json.Unmarshal(sc.Bytes(), &pl); err != nil {
+					t.Fatal(err)
+				}
+				p, _ := base64.StdEncoding.DecodeString(pl.Payload)
+				kl := append(append([]byte(`{"db":0,"type":"string","expire_ms":null,"value":"","key":`), pl.Key...), '}')
+				ks, _, _ := canon.ReadJSONL(bytes.NewReader(kl))
+				got, ok := rec.values[strconv.Itoa(pl.DB)+"/"+string(ks[0].Key)]
+				if !ok {
+					t.Errorf("key %s not in dump.rdb", pl.Key)
+					continue
+				}
+				if !bytes.Equal(got, p[:len(p)-10]) {
+					t.Errorf("key %s: type+Value (%d bytes) differs from the DUMP body (%d bytes)", pl.Key, len(got), len(p)-10)
+					continue
+				}
+				same++
+			}
+			if int64(same) != info.Keys {
+				t.Errorf("%d of %d keys identical", same, info.Keys)
+			}
+		})
+	}
+}

@@ -1,0 +1,120 @@
+package keyspace
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+
+	"github.com/aofkit/aofkit/internal/canon"
+)
+
+// codec converts one kind between the engine's representation and canon.Key. Each type
+// family registers its codec from init.
+type codec struct {
+	// export fills k's value fields (k.Type, k.String/List/Set/Zset/Hash/Stream) from v.
+	export func(v Value, k *canon.Key)
+	// load builds a value from k (an RDB key, or a RESTORE payload). It must copy what it keeps.
+	load func(k *canon.Key) (Value, error)
+}
+
+var codecs = map[Kind]codec{}
+
+func registerCodec(kind Kind, c codec) {
+	if _, dup := codecs[kind]; dup {
+		panic("keyspace: codec registered twice: " + kind.String())
+	}
+	codecs[kind] = c
+}
+
+// kindOf maps a canon type name to a Kind.
+func kindOf(t string) Kind {
+	switch t {
+	case canon.TypeString:
+		return KindString
+	case canon.TypeList:
+		return KindList
+	case canon.TypeSet:
+		return KindSet
+	case canon.TypeZset:
+		return KindZset
+	case canon.TypeHash:
+		return KindHash
+	case canon.TypeStream:
+		return KindStream
+	}
+	return 0
+}
+
+// ValueFromCanon builds an engine value from a canonical key (its value fields only).
+func ValueFromCanon(k *canon.Key) (Value, error) {
+	c, ok := codecs[kindOf(k.Type)]
+	if !ok {
+		return nil, fmt.Errorf("keyspace: cannot load a value of type %q", k.Type)
+	}
+	return c.load(k)
+}
+
+// Import stores a canonical key (from an RDB section) in the keyspace, replacing any old one.
+func (ks *Keyspace) Import(k *canon.Key) error {
+	v, err := ValueFromCanon(k)
+	if err != nil {
+		return err
+	}
+	ks.Set(k.DB, k.Key, v, k.ExpireMs)
+	return nil
+}
+
+// ExportKey fills a canonical key from one entry. The result aliases engine memory: do not
+// keep it across changes to the keyspace.
+func ExportKey(db int, key string, e *Entry, k *canon.Key) {
+	*k = canon.Key{DB: db, Key: []byte(key), ExpireMs: e.Expire}
+	if k.ExpireMs < 0 {
+		k.ExpireMs = canon.NoExpiry
+	}
+	c, ok := codecs[e.V.Kind()]
+	if !ok {
+		panic("keyspace: no codec for " + e.V.Kind().String())
+	}
+	c.export(e.V, k)
+}
+
+// Each calls fn for every key, database by database ascending; with sorted, keys within a
+// database come in raw byte order (what dump prints), otherwise in map order (cheaper).
+// The *canon.Key is reused between calls.
+func (ks *Keyspace) Each(sorted bool, fn func(k *canon.Key) error) error {
+	var k canon.Key
+	for _, n := range ks.DBIndexes() {
+		db := ks.dbs[n]
+		if !sorted {
+			for name, e := range db.Keys {
+				ExportKey(n, name, e, &k)
+				if err := fn(&k); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		names := make([]string, 0, len(db.Keys))
+		for name := range db.Keys {
+			names = append(names, name)
+		}
+		sort.Slice(names, func(i, j int) bool { return bytes.Compare([]byte(names[i]), []byte(names[j])) < 0 })
+		for _, name := range names {
+			ExportKey(n, name, db.Keys[name], &k)
+			if err := fn(&k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Functions returns the libraries as canonical functions, sorted by name.
+func (ks *Keyspace) Functions() []canon.Function {
+	out := make([]canon.Function, 0, len(ks.Libraries))
+	for _, l := range ks.Libraries {
+		out = append(out, canon.Function{Name: []byte(l.Name), Engine: []byte(l.Engine), Code: l.Code})
+	}
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Name, out[j].Name) < 0 })
+	return out
+}

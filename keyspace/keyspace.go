@@ -1,0 +1,215 @@
+// Package keyspace is an in-memory model of a Redis server's databases that applies every
+// write command an AOF of Redis 3.2–8.0 or Valkey 8 can contain, with the AOF loader's
+// semantics (reference §3.2, §3.4, §3.5, §5 of shared/reference/aof-format.md; src/aof.c,
+// src/t_*.c, src/db.c, src/expire.c @ 7.0.15–7.4.1):
+//
+//   - a command that errors has no effect (its error is returned, the replay goes on);
+//   - blocking forms do not block;
+//   - MULTI queues, EXEC applies (SELECT inside MULTI takes effect at EXEC);
+//   - each file starts in DB 0 (a new Client per file);
+//   - nothing expires during replay: past TTLs are stored, never applied.
+//
+// Values are held in compact per-type structures (one interface value per key, none per
+// element). Every byte slice a command passes in may alias a memory-mapped file that is
+// released later: handlers copy what they store.
+package keyspace
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Kind is a value's type, as TYPE names it.
+type Kind uint8
+
+const (
+	KindString Kind = iota + 1
+	KindList
+	KindSet
+	KindZset
+	KindHash
+	KindStream
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindString:
+		return "string"
+	case KindList:
+		return "list"
+	case KindSet:
+		return "set"
+	case KindZset:
+		return "zset"
+	case KindHash:
+		return "hash"
+	case KindStream:
+		return "stream"
+	}
+	return "none"
+}
+
+// Value is a key's value: *String, *List, *Set, *Zset, *Hash or *Stream.
+type Value interface {
+	Kind() Kind
+}
+
+// NoExpiry is Entry.Expire for a key without a TTL.
+const NoExpiry int64 = -1
+
+// Entry is one key's value and TTL (absolute unix ms, or NoExpiry).
+type Entry struct {
+	V      Value
+	Expire int64
+}
+
+// DB is one database.
+type DB struct {
+	Keys map[string]*Entry
+}
+
+// Library is a function library (FUNCTION LOAD).
+type Library struct {
+	Name, Engine string
+	Code         []byte
+}
+
+// Keyspace is every database plus the function libraries.
+type Keyspace struct {
+	dbs       map[int]*DB
+	Libraries map[string]*Library
+	// NowMs is the time relative TTLs (EXPIRE k 10, SET k v EX 10, RESTORE k 1000 …) are
+	// counted from; the loader uses its own clock at load time. Options.Now sets it.
+	NowMs int64
+	// MaxDBs is the number of databases SELECT accepts (the server's `databases`; 16).
+	MaxDBs int
+}
+
+// New returns an empty keyspace whose relative TTLs count from nowMs.
+func New(nowMs int64) *Keyspace {
+	return &Keyspace{dbs: map[int]*DB{}, Libraries: map[string]*Library{}, NowMs: nowMs, MaxDBs: 16}
+}
+
+// DB returns database n, creating it.
+func (ks *Keyspace) DB(n int) *DB {
+	db := ks.dbs[n]
+	if db == nil {
+		db = &DB{Keys: map[string]*Entry{}}
+		ks.dbs[n] = db
+	}
+	return db
+}
+
+// DBIndexes returns the indexes of databases that hold keys, ascending.
+func (ks *Keyspace) DBIndexes() []int {
+	var out []int
+	for n, db := range ks.dbs {
+		if len(db.Keys) > 0 {
+			out = append(out, n)
+		}
+	}
+	sort.Ints(out)
+	return out
+}
+
+// Len is the number of keys in all databases.
+func (ks *Keyspace) Len() int {
+	n := 0
+	for _, db := range ks.dbs {
+		n += len(db.Keys)
+	}
+	return n
+}
+
+// Lookup returns the entry of key in db n, or nil. No expiry is applied (replay semantics).
+func (ks *Keyspace) Lookup(n int, key []byte) *Entry {
+	db := ks.dbs[n]
+	if db == nil {
+		return nil
+	}
+	return db.Keys[string(key)]
+}
+
+// Set stores v under key in db n with the given TTL, replacing any old value.
+func (ks *Keyspace) Set(n int, key []byte, v Value, expire int64) {
+	ks.DB(n).Keys[string(key)] = &Entry{V: v, Expire: expire}
+}
+
+// Delete removes key from db n and reports whether it existed.
+func (ks *Keyspace) Delete(n int, key []byte) bool {
+	db := ks.dbs[n]
+	if db == nil {
+		return false
+	}
+	if _, ok := db.Keys[string(key)]; !ok {
+		return false
+	}
+	delete(db.Keys, string(key))
+	return true
+}
+
+// FlushDB empties db n; FlushAll empties every database. Functions stay (FLUSHALL does not
+// flush functions).
+func (ks *Keyspace) FlushDB(n int) { delete(ks.dbs, n) }
+
+// FlushAll empties every database.
+func (ks *Keyspace) FlushAll() { ks.dbs = map[int]*DB{} }
+
+// SwapDB swaps two databases, data and TTLs.
+func (ks *Keyspace) SwapDB(a, b int) {
+	da, db := ks.dbs[a], ks.dbs[b]
+	delete(ks.dbs, a)
+	delete(ks.dbs, b)
+	if da != nil {
+		ks.dbs[b] = da
+	}
+	if db != nil {
+		ks.dbs[a] = db
+	}
+}
+
+// Errors a command returns. A *CommandError is a Redis error reply: the command had no effect
+// and the replay goes on (the loader logs it). An *UnsupportedError stops the replay: the
+// command cannot be replayed faithfully (module commands, verbatim scripts).
+type CommandError struct {
+	Msg string // as Redis replies it, e.g. "WRONGTYPE Operation against a key holding the wrong kind of value"
+}
+
+func (e *CommandError) Error() string { return e.Msg }
+
+// UnsupportedError is a record this engine refuses to guess about.
+type UnsupportedError struct {
+	Command string
+	Key     string
+	Reason  string
+}
+
+func (e *UnsupportedError) Error() string {
+	s := fmt.Sprintf("cannot replay %s", e.Command)
+	if e.Key != "" {
+		s += fmt.Sprintf(" (key %q)", e.Key)
+	}
+	return s + ": " + e.Reason
+}
+
+// Common error replies.
+var (
+	ErrWrongType   = &CommandError{"WRONGTYPE Operation against a key holding the wrong kind of value"}
+	ErrSyntax      = &CommandError{"ERR syntax error"}
+	ErrNotInt      = &CommandError{"ERR value is not an integer or out of range"}
+	ErrNotFloat    = &CommandError{"ERR value is not a valid float"}
+	ErrNoSuchKey   = &CommandError{"ERR no such key"}
+	ErrOverflow    = &CommandError{"ERR increment or decrement would overflow"}
+	ErrOutOfRange  = &CommandError{"ERR index out of range"}
+	ErrDBIndex     = &CommandError{"ERR DB index is out of range"}
+	ErrWrongArgs   = &CommandError{"ERR wrong number of arguments"}
+	ErrNestedMulti = &CommandError{"ERR MULTI calls can not be nested"}
+	ErrExecNoMulti = &CommandError{"ERR EXEC without MULTI"}
+)
+
+// IsCommandError reports whether err is a Redis error reply (no effect, replay goes on).
+func IsCommandError(err error) bool {
+	var ce *CommandError
+	return errors.As(err, &ce)
+}

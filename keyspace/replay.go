@@ -1,0 +1,155 @@
+package keyspace
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aofkit/aofkit/aof"
+	"github.com/aofkit/aofkit/internal/canon"
+	"github.com/aofkit/aofkit/internal/mmapfile"
+	"github.com/aofkit/aofkit/rdb"
+)
+
+// ReplayOptions for Replay.
+type ReplayOptions struct {
+	NowMs int64 // the clock relative TTLs count from (the loader's "now")
+	// Progress, if set, is called now and then with bytes done and total.
+	Progress func(done, total int64)
+}
+
+// ReplayStats counts what a replay read.
+type ReplayStats struct {
+	Files       int
+	Bytes       int64
+	Records     int64 // RESP records applied (MULTI/EXEC included)
+	Errors      int64 // records Redis would have answered with an error (no effect)
+	RDBKeys     int64 // keys loaded from RDB sections
+	FirstErrors []string
+	RDBVersion  int // version of the first RDB section, 0 if none
+}
+
+// ReplayError stops a replay: a record that cannot be replayed faithfully, or damage.
+type ReplayError struct {
+	File    string
+	Offset  int64
+	Command string
+	Key     string
+	Err     error
+}
+
+func (e *ReplayError) Error() string {
+	s := fmt.Sprintf("%s: offset %d", e.File, e.Offset)
+	if e.Command != "" {
+		s += ": " + e.Command
+	}
+	if e.Key != "" {
+		s += fmt.Sprintf(" (key %q)", e.Key)
+	}
+	return s + ": " + e.Err.Error()
+}
+
+func (e *ReplayError) Unwrap() error { return e.Err }
+
+// Replay loads a whole source into a new keyspace as the server's loader would: RDB sections
+// through the rdb decoder, RESP records through Client.Apply with a new client per file. The
+// source must be valid (see check): damage, unknown commands and records this engine cannot
+// replay stop it with a *ReplayError naming file, offset, command and key.
+func Replay(ctx context.Context, src *aof.Source, opt ReplayOptions) (*Keyspace, *ReplayStats, error) {
+	ks := New(opt.NowMs)
+	st := &ReplayStats{}
+	var total, done int64
+	for _, p := range src.Parts {
+		total += p.Size
+	}
+	for _, p := range src.Parts {
+		switch p.Format {
+		case aof.FormatEmpty:
+			continue
+		case aof.FormatMissing:
+			return nil, st, &ReplayError{File: p.Name, Offset: -1, Err: errors.New("listed in the manifest but missing")}
+		case aof.FormatUnread:
+			return nil, st, &ReplayError{File: p.Name, Offset: -1, Err: p.Err}
+		}
+		st.Files++
+		m, err := mmapfile.Open(p.Path)
+		if err != nil {
+			return nil, st, err
+		}
+		err = mmapfile.Guard(func() error { return replayFile(ctx, ks, st, p, m, opt, done, total) })
+		m.Close()
+		if err != nil {
+			return nil, st, err
+		}
+		done += p.Size
+		st.Bytes += p.Size
+	}
+	return ks, st, nil
+}
+
+func replayFile(ctx context.Context, ks *Keyspace, st *ReplayStats, p aof.Part, m *mmapfile.File, opt ReplayOptions, done, total int64) error {
+	data := m.Bytes()
+	start := int64(0)
+	if p.Format == aof.FormatRDB {
+		funcs, info, err := rdb.CollectFunc(data, 0, rdb.Options{Progress: m.Release}, func(k *canon.Key) error {
+			st.RDBKeys++
+			return ks.Import(k)
+		})
+		if err != nil {
+			var re *rdb.Error
+			if errors.As(err, &re) {
+				return &ReplayError{File: p.Name, Offset: re.Offset, Key: string(re.Key), Err: err}
+			}
+			return &ReplayError{File: p.Name, Offset: -1, Err: err}
+		}
+		if st.RDBVersion == 0 {
+			st.RDBVersion = info.Version
+		}
+		for _, f := range funcs {
+			ks.Libraries[string(f.Name)] = &Library{Name: string(f.Name), Engine: string(f.Engine), Code: Clone(f.Code)}
+		}
+		start = info.End
+	}
+	c := ks.NewClient()
+	sc := aof.NewScanner(data[start:], start, m.Release)
+	n := 0
+	for sc.Next() {
+		r := sc.Record()
+		if n++; n&0xffff == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if opt.Progress != nil {
+				opt.Progress(done+r.Offset, total)
+			}
+		}
+		switch r.Kind {
+		case aof.KindAnnotation:
+			continue
+		case aof.KindDamage:
+			return &ReplayError{File: p.Name, Offset: r.Offset, Err: errors.New("damaged bytes (run aofkit check / fix first)")}
+		}
+		if !r.Loader.OK() {
+			return &ReplayError{File: p.Name, Offset: r.Offset, Err: errors.New(r.Loader.Reason)}
+		}
+		st.Records++
+		if err := c.Apply(r.Args); err != nil {
+			if IsCommandError(err) {
+				st.Errors++
+				if len(st.FirstErrors) < 10 {
+					st.FirstErrors = append(st.FirstErrors, fmt.Sprintf("%s offset %d: %s: %v", p.Name, r.Offset, printable(r.Args[0]), err))
+				}
+				continue
+			}
+			re := &ReplayError{File: p.Name, Offset: r.Offset, Command: string(r.Args[0]), Err: err}
+			var ue *UnsupportedError
+			if errors.As(err, &ue) {
+				re.Key = ue.Key
+			}
+			return re
+		}
+	}
+	// MULTI without EXEC at the end of a file: the loader reverts it (nothing was applied).
+	return nil
+}
+

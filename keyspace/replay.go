@@ -152,4 +152,3 @@ func replayFile(ctx context.Context, ks *Keyspace, st *ReplayStats, p aof.Part, 
 	// MULTI without EXEC at the end of a file: the loader reverts it (nothing was applied).
 	return nil
 }
-

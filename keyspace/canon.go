@@ -15,7 +15,12 @@ type codec struct {
 	export func(v Value, k *canon.Key)
 	// load builds a value from k (an RDB key, or a RESTORE payload). It must copy what it keeps.
 	load func(k *canon.Key) (Value, error)
+	// clone returns a deep copy of v (COPY, SORT … STORE of the same key, …).
+	clone func(v Value) Value
 }
+
+// CloneValue returns a deep copy of v.
+func CloneValue(v Value) Value { return codecs[v.Kind()].clone(v) }
 
 var codecs = map[Kind]codec{}
 

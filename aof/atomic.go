@@ -39,6 +39,10 @@ import (
 //	                     "manifest-temp-synced", "manifest-renamed", "manifest-dir-synced"
 //	SaveTailAndTruncate: "sidecar-created", "sidecar-written", "sidecar-synced" (only with a
 //	                     sidecar), "truncated", "truncate-synced"
+//	ReplaceFileWithBackup: "temp-created", "temp-written", "temp-synced", then (with a
+//	                     backup) "backup-linked" or, when a hard link is impossible,
+//	                     "backup-copied", "backup-copy-synced", "backup-copy-renamed"; then
+//	                     "backup-synced", "renamed", "dir-synced"
 //	MoveAside:           "moved" after each file, then "aside-synced" once both directories
 //	                     are synced; a file that rename cannot move (EXDEV) goes through
 //	                     "aside-copied", "aside-copy-synced", "aside-copy-renamed",
@@ -51,9 +55,10 @@ func reach(step string) {
 	}
 }
 
-// forceCopyAside, when true (tests only), makes MoveAside behave as if every rename failed
-// with EXDEV, so the copy path is exercised on one file system.
-var forceCopyAside bool
+// forceCopy, when true (tests only), makes MoveAside and ReplaceFileWithBackup behave as if
+// every rename or hard link between their two directories failed with EXDEV, so that the
+// copy paths are exercised on one file system.
+var forceCopy bool
 
 // tempPrefix starts the names of the temp files WriteFileAtomic creates. Names starting with
 // "temp-" are ignored by Open and by the server (they are a crashed rewrite's leftovers).
@@ -139,30 +144,101 @@ func WriteFileAtomic(dir, name string, perm fs.FileMode, fill func(w io.Writer) 
 	if err := ValidFileName(name); err != nil {
 		return err
 	}
-	var f *os.File
-	var tmp string
+	f, tmp, err := createTemp(dir)
+	if err != nil {
+		return err
+	}
+	return commitTemp(f, tmp, dir, name, &perm, fill, "", nil)
+}
+
+// ReplaceFileWithBackup replaces dir/name like WriteFileAtomic, and keeps the file it
+// replaces at the path backup: once the new content is complete and fsynced, and before the
+// rename, the old file is hard-linked as backup (no copy; when backup is on another file
+// system or the file system has no hard links, it is copied: temp- name next to backup,
+// fsync, rename), and backup's directory is fsynced. This is the way to rewrite a file in
+// place when no manifest can point elsewhere (a single-file AOF), since moving the old file
+// aside first would leave a moment with no file. backup "" keeps nothing (WriteFileAtomic).
+// Cost: WriteFileAtomic's plus one link (or a copy of the old file) and one fsync.
+//
+// It refuses, changing nothing, when backup exists (errors.Is fs.ErrExist; see BackupName) or
+// dir/name is not a regular file (errors.Is fs.ErrNotExist when missing). Other errors are
+// WriteFileAtomic's; an error before the rename leaves dir/name unchanged (a backup made
+// before the error stays: it is the old file). A process killed meanwhile leaves dir/name old
+// or new, never partial, and whenever it is new, backup holds the old file.
+func ReplaceFileWithBackup(dir, name, backup string, perm fs.FileMode, fill func(w io.Writer) error) error {
+	if backup == "" {
+		return WriteFileAtomic(dir, name, perm, fill)
+	}
+	if err := ValidFileName(name); err != nil {
+		return err
+	}
+	old := filepath.Join(dir, name)
+	fi, err := os.Lstat(old)
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: not a regular file", old)
+	}
+	if _, err := os.Lstat(backup); err == nil {
+		return &os.LinkError{Op: "backup", Old: old, New: backup, Err: fs.ErrExist}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, tmp, err := createTemp(dir)
+	if err != nil {
+		return err
+	}
+	return commitTemp(f, tmp, dir, name, &perm, fill, "", func() error {
+		bdir := filepath.Dir(backup)
+		var err error
+		if forceCopy {
+			err = &os.LinkError{Op: "link", Old: old, New: backup, Err: syscall.EXDEV}
+		} else {
+			err = os.Link(old, backup)
+		}
+		switch {
+		case err == nil:
+			reach("backup-linked")
+		case errors.Is(err, fs.ErrExist):
+			return err
+		default: // EXDEV, EPERM (no hard links here), EMLINK, ...
+			if err := copyDurable(old, backup, bdir, "backup-"); err != nil {
+				return err
+			}
+		}
+		if err := SyncDir(bdir); err != nil {
+			return err
+		}
+		reach("backup-synced")
+		return nil
+	})
+}
+
+// createTemp creates a new file "temp-aofkit-<random hex>" in dir, mode 0600.
+func createTemp(dir string) (*os.File, string, error) {
 	for i := 0; ; i++ {
 		var rnd [8]byte
 		if _, err := rand.Read(rnd[:]); err != nil {
-			return err
+			return nil, "", err
 		}
-		tmp = filepath.Join(dir, tempPrefix+hex.EncodeToString(rnd[:]))
-		var err error
-		f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		tmp := filepath.Join(dir, tempPrefix+hex.EncodeToString(rnd[:]))
+		f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err == nil {
-			break
+			return f, tmp, nil
 		}
 		if !errors.Is(err, fs.ErrExist) || i == 9 {
-			return err
+			return nil, "", err
 		}
 	}
-	return commitTemp(f, tmp, dir, name, &perm, fill, "")
 }
 
-// commitTemp fills the open temp file f (path tmp in dir), makes it durable and renames it to
-// dir/name. perm nil keeps the mode the file was created with. Steps are reported to
-// crashPoint with the given prefix. On an error before the rename, f is closed and tmp removed.
-func commitTemp(f *os.File, tmp, dir, name string, perm *fs.FileMode, fill func(w io.Writer) error, step string) error {
+// commitTemp fills the open temp file f (path tmp in dir), makes it durable, calls
+// beforeRename (when not nil) and renames it to dir/name. perm nil keeps the mode the file
+// was created with. Steps are reported to crashPoint with the given prefix. On an error
+// before the rename, f is closed and tmp removed. A panic (in fill) leaves tmp behind, as a
+// crash would.
+func commitTemp(f *os.File, tmp, dir, name string, perm *fs.FileMode, fill func(w io.Writer) error, step string, beforeRename func() error) error {
 	dst := filepath.Join(dir, name)
 	fail := func(err error) error {
 		f.Close()
@@ -196,6 +272,12 @@ func commitTemp(f *os.File, tmp, dir, name string, perm *fs.FileMode, fill func(
 	if err := f.Close(); err != nil {
 		os.Remove(tmp)
 		return err
+	}
+	if beforeRename != nil {
+		if err := beforeRename(); err != nil {
+			os.Remove(tmp)
+			return err
+		}
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		os.Remove(tmp)
@@ -526,7 +608,7 @@ func ReplaceManifest(dir, name string, m *Manifest) error {
 	return commitTemp(f, tmp, dir, name, perm, func(w io.Writer) error {
 		_, err := w.Write(data)
 		return err
-	}, "manifest-")
+	}, "manifest-", nil)
 }
 
 // MoveAside moves the files names (plain names in dir) into backupDir, keeping their names,
@@ -578,7 +660,7 @@ func MoveAside(dir string, names []string, backupDir string) ([]string, error) {
 			return finish(err)
 		}
 		var err error
-		if forceCopyAside {
+		if forceCopy {
 			err = &os.LinkError{Op: "rename", Old: src, New: dst, Err: syscall.EXDEV}
 		} else {
 			err = os.Rename(src, dst)
@@ -595,9 +677,27 @@ func MoveAside(dir string, names []string, backupDir string) ([]string, error) {
 	return finish(nil)
 }
 
-// copyAside moves src to dst across file systems: copy to a temp- name in dstDir, fsync,
-// rename to dst, fsync dstDir, then remove src.
+// copyAside moves src to dst across file systems: a durable copy (copyDurable), an fsync of
+// dstDir, then the removal of src.
 func copyAside(src, dst, dstDir string) error {
+	if err := copyDurable(src, dst, dstDir, "aside-"); err != nil {
+		return err
+	}
+	if err := SyncDir(dstDir); err != nil {
+		return err
+	}
+	if err := os.Remove(src); err != nil {
+		return err
+	}
+	reach("aside-source-removed")
+	return nil
+}
+
+// copyDurable copies the regular file src to dst, which must not exist (fs.ErrExist), through
+// a temp- name in dstDir (dst's directory): copy (mode, owner when allowed, modification
+// time kept), fsync, rename. It does not fsync dstDir. Steps: step+"copied",
+// step+"copy-synced", step+"copy-renamed". On error the temp file is removed.
+func copyDurable(src, dst, dstDir, step string) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -610,12 +710,7 @@ func copyAside(src, dst, dstDir string) error {
 	if !fi.Mode().IsRegular() {
 		return fmt.Errorf("%s: not a regular file", src)
 	}
-	var rnd [8]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return err
-	}
-	tmp := filepath.Join(dstDir, tempPrefix+hex.EncodeToString(rnd[:]))
-	out, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	out, tmp, err := createTemp(dstDir)
 	if err != nil {
 		return err
 	}
@@ -631,7 +726,7 @@ func copyAside(src, dst, dstDir string) error {
 	if err := CopyRanges(out, in, [][2]int64{{0, fi.Size()}}); err != nil {
 		return fail(err)
 	}
-	reach("aside-copied")
+	reach(step + "copied")
 	if err := out.Sync(); err != nil {
 		return fail(err)
 	}
@@ -640,23 +735,16 @@ func copyAside(src, dst, dstDir string) error {
 		return err
 	}
 	os.Chtimes(tmp, time.Time{}, fi.ModTime()) // best effort
-	reach("aside-copy-synced")
+	reach(step + "copy-synced")
 	if _, err := os.Lstat(dst); err == nil {
 		os.Remove(tmp)
-		return &os.LinkError{Op: "move aside", Old: src, New: dst, Err: fs.ErrExist}
+		return &os.LinkError{Op: "copy", Old: src, New: dst, Err: fs.ErrExist}
 	}
 	if err := os.Rename(tmp, dst); err != nil {
 		os.Remove(tmp)
 		return err
 	}
-	reach("aside-copy-renamed")
-	if err := SyncDir(dstDir); err != nil {
-		return err
-	}
-	if err := os.Remove(src); err != nil {
-		return err
-	}
-	reach("aside-source-removed")
+	reach(step + "copy-renamed")
 	return nil
 }
 

@@ -729,6 +729,103 @@ func TestReplaceManifest(t *testing.T) {
 	}
 }
 
+// ---- ReplaceFileWithBackup ----
+
+func TestReplaceFileWithBackup(t *testing.T) {
+	old := atPattern("old", 90000)
+	newData := atPattern("new", 50000)
+	for _, tc := range []struct {
+		name    string
+		backup  string // relative to the test root; the file is root/aof/appendonly.aof
+		copy    bool
+		setup   func(t *testing.T, root string)
+		fillErr bool
+		wantIs  error
+		wantErr bool
+	}{
+		{name: "hard link", backup: "aof/appendonly.aof.bak"},
+		{name: "backup in another directory", backup: "backups/appendonly.aof.bak"},
+		{name: "copy when no link is possible", backup: "backups/appendonly.aof.bak", copy: true},
+		{name: "no backup", backup: ""},
+		{name: "backup exists", backup: "aof/appendonly.aof.bak", wantIs: fs.ErrExist, setup: func(t *testing.T, root string) {
+			atWriteFile(t, filepath.Join(root, "aof/appendonly.aof.bak"), []byte("older"), 0o644)
+		}},
+		{name: "backup dir missing", backup: "nodir/appendonly.aof.bak", wantIs: fs.ErrNotExist},
+		{name: "file missing", backup: "aof/appendonly.aof.bak", wantIs: fs.ErrNotExist, setup: func(t *testing.T, root string) {
+			os.Remove(filepath.Join(root, "aof/appendonly.aof"))
+		}},
+		{name: "file is a directory", backup: "aof/appendonly.aof.bak", wantErr: true, setup: func(t *testing.T, root string) {
+			os.Remove(filepath.Join(root, "aof/appendonly.aof"))
+			os.Mkdir(filepath.Join(root, "aof/appendonly.aof"), 0o755)
+		}},
+		{name: "fill fails: nothing changes, no backup", backup: "aof/appendonly.aof.bak", fillErr: true, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			dir := filepath.Join(root, "aof")
+			os.Mkdir(dir, 0o755)
+			os.Mkdir(filepath.Join(root, "backups"), 0o755)
+			path := filepath.Join(dir, "appendonly.aof")
+			atWriteFile(t, path, old, 0o640)
+			if tc.setup != nil {
+				tc.setup(t, root)
+			}
+			backup := ""
+			if tc.backup != "" {
+				backup = filepath.Join(root, tc.backup)
+			}
+			before := atDirFiles(t, dir)
+			forceCopy = tc.copy
+			err := ReplaceFileWithBackup(dir, "appendonly.aof", backup, 0o644, func(w io.Writer) error {
+				if tc.fillErr {
+					return errors.New("boom")
+				}
+				_, err := w.Write(newData)
+				return err
+			})
+			forceCopy = false
+			if tc.wantIs != nil || tc.wantErr {
+				if err == nil || tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
+					t.Fatalf("err = %v, want %v", err, tc.wantIs)
+				}
+				if after := atDirFiles(t, dir); !reflect.DeepEqual(before, after) {
+					t.Fatalf("directory changed: %v -> %v", slices.Collect(atKeys(before)), slices.Collect(atKeys(after)))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := atReadFile(t, path); !bytes.Equal(got, newData) {
+				t.Fatal("file is not the new content")
+			}
+			if m := atModeOf(t, path).Perm(); m != 0o644 {
+				t.Fatalf("new file mode %v", m)
+			}
+			want := []string{"appendonly.aof"}
+			if backup != "" {
+				if got := atReadFile(t, backup); !bytes.Equal(got, old) {
+					t.Fatal("backup is not the old content")
+				}
+				if m := atModeOf(t, backup).Perm(); m != 0o640 {
+					t.Fatalf("backup mode %v, want the old file's 0640", m)
+				}
+				if filepath.Dir(backup) == dir {
+					want = append(want, filepath.Base(backup))
+				} else {
+					atLeftoversOK(t, filepath.Dir(backup), filepath.Base(backup))
+					if n := len(atDirFiles(t, filepath.Dir(backup))); n != 1 {
+						t.Fatalf("%d files in the backup dir", n)
+					}
+				}
+			}
+			if got := slices.Collect(atKeys(atDirFiles(t, dir))); !slices.Equal(got, want) {
+				t.Fatalf("files %v, want %v", got, want)
+			}
+		})
+	}
+}
+
 // ---- MoveAside ----
 
 func TestMoveAside(t *testing.T) {
@@ -781,9 +878,9 @@ func TestMoveAside(t *testing.T) {
 			if _, err := os.Stat(backup); err == nil {
 				preBackup = atDirFiles(t, backup)
 			}
-			forceCopyAside = tc.copy
+			forceCopy = tc.copy
 			paths, err := MoveAside(dir, tc.names, backup)
-			forceCopyAside = false
+			forceCopy = false
 			if tc.wantIs != nil || tc.wantErr {
 				if err == nil || tc.wantIs != nil && !errors.Is(err, tc.wantIs) {
 					t.Fatalf("err = %v, want %v", err, tc.wantIs)
@@ -908,6 +1005,39 @@ func atLeftoversOK(t *testing.T, dir string, allowed ...string) {
 			t.Errorf("%s: unexpected file %s", dir, n)
 		}
 	}
+}
+
+var (
+	atROld = atPattern("rold", 60000)
+	atRNew = atPattern("rnew", 45000)
+)
+
+func atReplaceSetup(t *testing.T, root string) {
+	os.Mkdir(filepath.Join(root, "backups"), 0o755)
+	atWriteFile(t, filepath.Join(root, "appendonly.aof"), atROld, 0o644)
+}
+
+func atReplaceRun(root string) error {
+	return ReplaceFileWithBackup(root, "appendonly.aof", filepath.Join(root, "backups", "old.aof"), 0o644,
+		func(w io.Writer) error { _, err := w.Write(atRNew); return err })
+}
+
+func atReplaceCheck(t *testing.T, root string) bool {
+	got := atReadFile(t, filepath.Join(root, "appendonly.aof"))
+	isNew := bytes.Equal(got, atRNew)
+	if !isNew && !bytes.Equal(got, atROld) {
+		t.Fatalf("appendonly.aof is neither old nor new: %d bytes", len(got))
+	}
+	b, err := os.ReadFile(filepath.Join(root, "backups", "old.aof"))
+	if isNew && (err != nil || !bytes.Equal(b, atROld)) {
+		t.Fatalf("the file was replaced but the backup is not the old file (%d bytes, %v)", len(b), err)
+	}
+	if err == nil && !bytes.Equal(b, atROld) {
+		t.Fatal("a backup exists and is not the old file")
+	}
+	atLeftoversOK(t, root, "appendonly.aof")
+	atLeftoversOK(t, filepath.Join(root, "backups"), "old.aof")
+	return isNew
 }
 
 func atScenarios() []atScenario {
@@ -1050,12 +1180,34 @@ func atScenarios() []atScenario {
 			newFrom: "aside-source-removed#2",
 			setup:   moveSetup,
 			run: func(root string) error {
-				forceCopyAside = true
-				defer func() { forceCopyAside = false }()
+				forceCopy = true
+				defer func() { forceCopy = false }()
 				_, err := MoveAside(filepath.Join(root, "aof"), []string{"x1.aof", "x2.aof"}, filepath.Join(root, "backup"))
 				return err
 			},
 			check: moveCheck,
+		},
+		{
+			name: "replace-backup",
+			steps: []string{"temp-created", "temp-written", "temp-synced", "backup-linked", "backup-synced",
+				"renamed", "dir-synced"},
+			newFrom: "renamed",
+			setup:   atReplaceSetup,
+			run:     atReplaceRun,
+			check:   atReplaceCheck,
+		},
+		{
+			name: "replace-backup-copy",
+			steps: []string{"temp-created", "temp-written", "temp-synced", "backup-copied", "backup-copy-synced",
+				"backup-copy-renamed", "backup-synced", "renamed", "dir-synced"},
+			newFrom: "renamed",
+			setup:   atReplaceSetup,
+			run: func(root string) error {
+				forceCopy = true
+				defer func() { forceCopy = false }()
+				return atReplaceRun(root)
+			},
+			check: atReplaceCheck,
 		},
 	}
 }
@@ -1107,7 +1259,7 @@ func TestAtomicCrashInProcess(t *testing.T) {
 				s.setup(t, root)
 				name, n := atParseStep(step)
 				hit, err := atStopAt(t, name, n, func() error { return s.run(root) })
-				forceCopyAside = false
+				forceCopy = false
 				if !hit {
 					t.Fatalf("step %s not reached (err %v)", step, err)
 				}
@@ -1289,6 +1441,16 @@ var (
 	atRIncr2Data   = atRESP("SELECT", "0") + atRESP("SET", "b", "2") + atRESP("FLUSHALL") + atRESP("SET", "c", "3")
 )
 
+// atKeysOf returns the sorted keys of db 0 of s.
+func atKeysOf(t *testing.T, s *redistest.Server) []string {
+	var got []string
+	for _, k := range s.Do(t, "KEYS", "*").([]any) {
+		got = append(got, k.(string))
+	}
+	sort.Strings(got)
+	return got
+}
+
 func atRedisScenarios() []atScenario {
 	return []atScenario{
 		{
@@ -1338,15 +1500,50 @@ func atRedisScenarios() []atScenario {
 				if err != nil {
 					t.Fatalf("the set does not load: %v\n%s", err, log)
 				}
-				keys := s.Do(t, "KEYS", "*").([]any)
-				var got []string
-				for _, k := range keys {
-					got = append(got, k.(string))
-				}
-				sort.Strings(got)
+				got := atKeysOf(t, s)
 				isNew := slices.Equal(got, []string{"a", "b", "c", "k"})
 				if !isNew && !slices.Equal(got, []string{"c"}) {
 					t.Fatalf("keys %v: neither the old dataset [c] nor the new [a b c k]", got)
+				}
+				return isNew
+			},
+		},
+		{
+			name: "fix-single-rewrite",
+			steps: []string{"temp-created", "temp-written", "temp-synced", "backup-linked", "backup-synced",
+				"renamed", "dir-synced"},
+			newFrom: "renamed",
+			setup: func(t *testing.T, root string) {
+				atWriteFile(t, filepath.Join(root, "appendonly.aof"), []byte(atRESP("SET", "k", "v")+atRIncr2Data), 0o644)
+			},
+			run: func(root string) error {
+				path := filepath.Join(root, "appendonly.aof")
+				src, err := os.Open(path)
+				if err != nil {
+					return err
+				}
+				defer src.Close()
+				data := atRESP("SET", "k", "v") + atRIncr2Data
+				cut := int64(strings.Index(data, atRESP("FLUSHALL")))
+				return ReplaceFileWithBackup(root, "appendonly.aof", filepath.Join(root, "appendonly.aof.bak"), 0o644,
+					func(w io.Writer) error {
+						return CopyRanges(w, src, [][2]int64{{0, cut}, {cut + int64(len(atRESP("FLUSHALL"))), int64(len(data))}})
+					})
+			},
+			check: func(t *testing.T, root string) bool {
+				s, log, err := redistest.LoadAOF(t, filepath.Join(root, "appendonly.aof"), redistest.AOFOptions{LoadTruncated: redistest.Bool(false)})
+				if err != nil {
+					t.Fatalf("does not load: %v\n%s", err, log)
+				}
+				got := atKeysOf(t, s)
+				isNew := slices.Equal(got, []string{"b", "c", "k"})
+				if !isNew && !slices.Equal(got, []string{"c"}) {
+					t.Fatalf("keys %v: neither the old dataset [c] nor the new [b c k]", got)
+				}
+				if isNew {
+					if b, err := os.ReadFile(filepath.Join(root, "appendonly.aof.bak")); err != nil || string(b) != atRESP("SET", "k", "v")+atRIncr2Data {
+						t.Fatalf("new state without the old file as backup: %q %v", b, err)
+					}
 				}
 				return isNew
 			},

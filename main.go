@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/aofkit/aofkit/check"
+	"github.com/aofkit/aofkit/compact"
 	"github.com/aofkit/aofkit/dump"
 	"github.com/aofkit/aofkit/fix"
 	"github.com/aofkit/aofkit/internal/cliutil"
@@ -33,6 +34,7 @@ PATH is an AOF directory, its manifest, a single AOF file or an RDB file (detect
 ` + cliutil.ExitCodesHelp,
 		Commands: []*cli.Command{
 			check.Command(),
+			compact.Command(),
 			dump.Command(),
 			fix.Command(),
 		},

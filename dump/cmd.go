@@ -21,8 +21,8 @@ func Command() *cli.Command {
 		UsageText: "aofkit dump [--now TIME] [--db N] [--match PATTERN] PATH",
 		Description: `One JSON object per key, sorted by db then raw key bytes, then a {"functions": [...]} line,
 in the schema of keyspace_dump.py. Keys and hash fields already expired as of --now (default: now)
-are left out. PATH is an RDB file or a live server URL (the password may also come from
-REDISCLI_AUTH); AOF sources need the replay engine and are not supported by this version (exit 3).
+are left out. PATH is an AOF (any layout; replayed in memory), an RDB file, or a live server URL
+(the password may also come from REDISCLI_AUTH).
 
 ` + cliutil.ExitCodesHelp,
 		Flags: []cli.Flag{

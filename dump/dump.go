@@ -1,8 +1,8 @@
 // Package dump prints the dataset a source holds as canonical JSON lines, in the schema of
 // shared/tools/keyspace_dump.py (internal/canon): one object per key sorted by db then raw key
-// bytes, then a functions line. Sources: an RDB file (any version rdb/ decodes), or a live
-// server given as redis://[user:pass@]host:port. AOF sources need the replay engine and are
-// refused with ErrNeedsReplay until it lands.
+// bytes, then a functions line. Sources: an RDB file (any version rdb/ decodes), an AOF of any
+// layout (replayed in memory by keyspace), or a live server given as
+// redis://[user:pass@]host:port.
 package dump
 
 import (
@@ -19,6 +19,7 @@ import (
 	"github.com/aofkit/aofkit/internal/canon"
 	"github.com/aofkit/aofkit/internal/livedump"
 	"github.com/aofkit/aofkit/internal/mmapfile"
+	"github.com/aofkit/aofkit/keyspace"
 	"github.com/aofkit/aofkit/rdb"
 )
 
@@ -37,10 +38,6 @@ type Report struct {
 	Expired   int64  `json:"expired"`   // keys left out because they expired as of Now
 	Functions int    `json:"functions"` // libraries
 }
-
-// ErrNeedsReplay is returned for AOF sources (RESP records, an RDB preamble with a RESP tail,
-// a multi-part set): dumping them needs the replay engine.
-var ErrNeedsReplay = errors.New("dumping an AOF needs the replay engine, which this version does not have yet (RDB files and live servers work)")
 
 // SourceError is a damaged source: file, byte offset and reason.
 type SourceError struct {
@@ -62,7 +59,8 @@ func IsURL(path string) bool {
 
 // Run writes the dataset of opt.Path to w. Memory: the whole dataset of a file source is held
 // (the output is sorted by key); a live server is read key by key but also sorted in memory.
-// Errors: *aof.UsageError or ErrNeedsReplay (unsupported PATH), *SourceError (damaged input),
+// Errors: *aof.UsageError (unusable PATH), *SourceError (damaged input), a *keyspace.ReplayError
+// wrapping an *keyspace.UnsupportedError (a record that cannot be replayed faithfully),
 // a connection error for a URL, or a write error on w.
 func Run(ctx context.Context, w io.Writer, opt Options) (*Report, error) {
 	if IsURL(opt.Path) {
@@ -73,7 +71,7 @@ func Run(ctx context.Context, w io.Writer, opt Options) (*Report, error) {
 		return nil, err
 	}
 	if src.Layout != aof.LayoutSingle || src.Parts[0].Format != aof.FormatRDB {
-		return nil, ErrNeedsReplay
+		return runReplay(ctx, w, src, opt)
 	}
 	p := src.Parts[0]
 	m, err := mmapfile.Open(p.Path)
@@ -109,7 +107,7 @@ func Run(ctx context.Context, w io.Writer, opt Options) (*Report, error) {
 		return nil, err
 	}
 	if info.End != m.Size() {
-		return nil, ErrNeedsReplay // an RDB preamble followed by a RESP tail
+		return runReplay(ctx, w, src, opt) // an RDB preamble followed by a RESP tail
 	}
 	return rep, write(w, rep, keys, funcs)
 }
@@ -128,6 +126,41 @@ func write(w io.Writer, rep *Report, keys []canon.Key, funcs []canon.Function) e
 		return enc.EncodeFunctions(funcs)
 	}
 	return nil
+}
+
+// runReplay replays an AOF source in memory and prints its dataset.
+func runReplay(ctx context.Context, w io.Writer, src *aof.Source, opt Options) (*Report, error) {
+	ks, _, err := keyspace.Replay(ctx, src, keyspace.ReplayOptions{NowMs: opt.Now.UnixMilli()})
+	if err != nil {
+		var re *keyspace.ReplayError
+		var ue *keyspace.UnsupportedError
+		if errors.As(err, &re) && !errors.As(err, &ue) {
+			return nil, &SourceError{File: re.File, Offset: re.Offset, Reason: re.Err.Error(), Err: err}
+		}
+		return nil, err
+	}
+	rep := &Report{Source: opt.Path}
+	nowMs := opt.Now.UnixMilli()
+	enc := canon.NewEncoder(w)
+	err = ks.Each(true, func(k *canon.Key) error {
+		if !keep(k, opt) {
+			return nil
+		}
+		if dropExpired(k, nowMs) {
+			rep.Expired++
+			return nil
+		}
+		rep.Keys++
+		return enc.EncodeKey(k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if funcs := ks.Functions(); len(funcs) > 0 {
+		rep.Functions = len(funcs)
+		return rep, enc.EncodeFunctions(funcs)
+	}
+	return rep, nil
 }
 
 func runLive(ctx context.Context, w io.Writer, opt Options) (*Report, error) {

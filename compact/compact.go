@@ -1,0 +1,420 @@
+// Package compact replays an AOF (any layout) in memory and writes its minimal form — what
+// BGREWRITEAOF would write (reference §4.2, src/aof.c rewriteAppendOnlyFileRio @ 7.0.15–7.4.1) —
+// as RESP commands or as an RDB, mirroring the input's layout, optionally in place under
+// DESIGN.md's safety rules.
+package compact
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aofkit/aofkit/aof"
+	"github.com/aofkit/aofkit/internal/canon"
+	"github.com/aofkit/aofkit/keyspace"
+	"github.com/aofkit/aofkit/rdb"
+)
+
+// Formats.
+const (
+	FormatAOF = "aof" // RESP commands
+	FormatRDB = "rdb"
+)
+
+// Options for Run.
+type Options struct {
+	Path       string
+	Output     string // -o OUT: a file for a single-file input, a directory for a multi-part set
+	InPlace    bool   // replace the input
+	BackupDir  string // with InPlace: move the old files here instead of removing them
+	Format     string // "", FormatAOF or FormatRDB ("": RDB of the input's version when it has one the encoder writes, else AOF)
+	RDBVersion int    // 0: the input's RDB version, else the newest the encoder writes (12)
+	Now        time.Time
+	Progress   func(done, total int64)
+}
+
+// KeyCount is the number of live keys of one type in one database.
+type KeyCount struct {
+	DB    int    `json:"db"`
+	Type  string `json:"type"`
+	Count int64  `json:"count"`
+}
+
+// Report says what compact read and wrote.
+type Report struct {
+	Input         string     `json:"input"`
+	Output        string     `json:"output"`
+	Format        string     `json:"format"`
+	RDBVersion    int        `json:"rdb_version,omitempty"`
+	InputBytes    int64      `json:"input_bytes"`
+	InputRecords  int64      `json:"input_records"`
+	RDBKeysIn     int64      `json:"input_rdb_keys"`
+	CommandErrors int64      `json:"command_errors"` // records Redis answers with an error (no effect)
+	OutputBytes   int64      `json:"output_bytes"`
+	OutputRecords int64      `json:"output_records"` // RESP records, or RDB keys
+	Keys          []KeyCount `json:"keys"`
+	Expired       int64      `json:"expired_keys"`   // dropped: expired as of Now
+	ExpiredFields int64      `json:"expired_fields"` // hash fields dropped
+	Functions     int        `json:"functions"`
+	Seconds       float64    `json:"seconds"`
+	PeakRSSBytes  int64      `json:"peak_rss_bytes"`
+	Written       []string   `json:"written"`
+	Backups       []string   `json:"backups,omitempty"`
+	Removed       []string   `json:"removed,omitempty"`
+}
+
+// UsageError is an invocation that cannot be carried out (exit code 2).
+type UsageError struct{ Reason string }
+
+func (e *UsageError) Error() string { return e.Reason }
+
+// Run replays opt.Path and writes its compact form. Errors: *UsageError, *aof.UsageError,
+// *keyspace.ReplayError (damage, or a record that cannot be replayed faithfully: file, offset,
+// command, key), or an I/O error. On error nothing of the input has changed.
+func Run(ctx context.Context, opt Options) (*Report, error) {
+	start := time.Now()
+	if opt.Now.IsZero() {
+		opt.Now = start
+	}
+	if (opt.Output == "") == !opt.InPlace {
+		return nil, &UsageError{"give either -o OUT or --in-place"}
+	}
+	switch opt.Format {
+	case "", FormatAOF, FormatRDB:
+	default:
+		return nil, &UsageError{fmt.Sprintf("--format %q: want aof or rdb", opt.Format)}
+	}
+	if opt.RDBVersion != 0 && (opt.RDBVersion < 9 || opt.RDBVersion > 12) {
+		return nil, &UsageError{fmt.Sprintf("--rdb-version %d: the encoder writes versions 9 to 12", opt.RDBVersion)}
+	}
+	src, err := aof.Open(opt.Path)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Input: opt.Path}
+	for _, p := range src.Parts {
+		rep.InputBytes += p.Size
+	}
+	ks, st, err := keyspace.Replay(ctx, src, keyspace.ReplayOptions{NowMs: opt.Now.UnixMilli(), Progress: opt.Progress})
+	if err != nil {
+		return nil, err
+	}
+	rep.InputRecords, rep.RDBKeysIn, rep.CommandErrors = st.Records, st.RDBKeys, st.Errors
+	rep.Format = opt.Format
+	if rep.Format == "" {
+		rep.Format = FormatAOF
+		if st.RDBVersion >= 9 && st.RDBVersion <= 12 {
+			rep.Format = FormatRDB
+		}
+	}
+	if rep.Format == FormatRDB {
+		rep.RDBVersion = opt.RDBVersion
+		if rep.RDBVersion == 0 {
+			rep.RDBVersion = st.RDBVersion
+			if rep.RDBVersion < 9 || rep.RDBVersion > 12 {
+				rep.RDBVersion = 12
+			}
+		}
+	}
+	w := &writer{ks: ks, rep: rep, nowMs: opt.Now.UnixMilli(), now: opt.Now}
+	if src.Layout == aof.LayoutSingle {
+		err = w.single(src, opt)
+	} else {
+		err = w.multi(src, opt)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep.Seconds = time.Since(start).Seconds()
+	rep.PeakRSSBytes = peakRSS()
+	return rep, nil
+}
+
+type writer struct {
+	ks    *keyspace.Keyspace
+	rep   *Report
+	nowMs int64
+	now   time.Time
+	// counts by db and type, filled while writing
+	counts map[[2]string]int64
+}
+
+// live drops what expired as of now: the key (now > expire) or hash fields (expire < now).
+// It reports whether the key stays.
+func (w *writer) live(k *canon.Key) bool {
+	if k.ExpireMs >= 0 && w.nowMs > k.ExpireMs {
+		w.rep.Expired++
+		return false
+	}
+	if k.Type == canon.TypeHash {
+		out := k.Hash[:0:0]
+		dropped := false
+		for _, f := range k.Hash {
+			if f.ExpireMs >= 0 && f.ExpireMs < w.nowMs {
+				w.rep.ExpiredFields++
+				dropped = true
+				continue
+			}
+			out = append(out, f)
+		}
+		if dropped {
+			k.Hash = out
+		}
+		if len(k.Hash) == 0 {
+			w.rep.Expired++
+			return false
+		}
+	}
+	return true
+}
+
+func (w *writer) count(k *canon.Key) {
+	if w.counts == nil {
+		w.counts = map[[2]string]int64{}
+	}
+	w.counts[[2]string{strconv.Itoa(k.DB), k.Type}]++
+}
+
+func (w *writer) finishCounts() {
+	for k, n := range w.counts {
+		db, _ := strconv.Atoi(k[0])
+		w.rep.Keys = append(w.rep.Keys, KeyCount{DB: db, Type: k[1], Count: n})
+	}
+	sort.Slice(w.rep.Keys, func(i, j int) bool {
+		a, b := w.rep.Keys[i], w.rep.Keys[j]
+		if a.DB != b.DB {
+			return a.DB < b.DB
+		}
+		return a.Type < b.Type
+	})
+}
+
+// countingWriter counts bytes.
+type countingWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// write produces the compact dataset on out.
+func (w *writer) write(out io.Writer, aofBase bool) error {
+	cw := &countingWriter{w: out}
+	bw := bufio.NewWriterSize(cw, 1<<20)
+	funcs := w.ks.Functions()
+	w.rep.Functions = len(funcs)
+	w.counts = nil
+	if w.rep.Format == FormatRDB {
+		enc, err := rdb.NewEncoder(bw, w.rep.RDBVersion, rdb.EncoderOptions{Now: w.now, AOFBase: aofBase})
+		if err != nil {
+			return err
+		}
+		for _, f := range funcs {
+			if err := enc.Function(f.Code); err != nil {
+				return err
+			}
+		}
+		err = w.ks.Each(false, func(k *canon.Key) error {
+			if !w.live(k) {
+				return nil
+			}
+			w.count(k)
+			w.rep.OutputRecords++
+			return enc.Key(k)
+		})
+		if err != nil {
+			return err
+		}
+		if err := enc.Close(); err != nil {
+			return err
+		}
+	} else {
+		buf := keyspace.AppendFunctionLoad(nil, funcs)
+		w.rep.OutputRecords += int64(len(funcs))
+		db := -1
+		err := w.ks.Each(false, func(k *canon.Key) error {
+			if !w.live(k) {
+				return nil
+			}
+			if k.DB != db {
+				db = k.DB
+				buf = aof.AppendCommandStrings(buf, "SELECT", strconv.Itoa(db))
+			}
+			w.count(k)
+			buf = keyspace.AppendRewrite(buf, k)
+			if len(buf) >= 1<<20 {
+				w.rep.OutputRecords += countRecords(buf)
+				if _, err := bw.Write(buf); err != nil {
+					return err
+				}
+				buf = buf[:0]
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		w.rep.OutputRecords += countRecords(buf)
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	w.finishCounts()
+	w.rep.OutputBytes += cw.n
+	return nil
+}
+
+// countRecords counts the RESP records in buf (lines starting with '*' at record starts).
+func countRecords(buf []byte) int64 {
+	sc := aof.NewScanner(buf, 0, nil)
+	var n int64
+	for sc.Next() {
+		n++
+	}
+	return n
+}
+
+func (w *writer) single(src *aof.Source, opt Options) error {
+	in := src.Parts[0].Path
+	if opt.InPlace {
+		dir, name := filepath.Dir(in), filepath.Base(in)
+		if opt.BackupDir != "" {
+			if err := os.MkdirAll(opt.BackupDir, 0o755); err != nil {
+				return err
+			}
+			bk := filepath.Join(opt.BackupDir, aof.BackupName(opt.BackupDir, name, "pre-compact", w.now))
+			if err := os.Link(in, bk); err != nil {
+				return fmt.Errorf("back up %s: %w (the backup directory must be on the same filesystem)", in, err)
+			}
+			w.rep.Backups = append(w.rep.Backups, bk)
+		}
+		if err := aof.WriteFileAtomic(dir, name, 0o644, func(f io.Writer) error { return w.write(f, false) }); err != nil {
+			return err
+		}
+		w.rep.Output = in
+		w.rep.Written = append(w.rep.Written, in)
+		return nil
+	}
+	if _, err := os.Lstat(opt.Output); err == nil {
+		return &UsageError{opt.Output + " already exists: give a new file name for -o"}
+	}
+	if err := aof.WriteFileAtomic(filepath.Dir(opt.Output), filepath.Base(opt.Output), 0o644, func(f io.Writer) error { return w.write(f, false) }); err != nil {
+		return err
+	}
+	w.rep.Output = opt.Output
+	w.rep.Written = append(w.rep.Written, opt.Output)
+	return nil
+}
+
+var seqName = regexp.MustCompile(`^(.*)\.(\d+)\.(base|incr)\.(aof|rdb)$`)
+
+func (w *writer) multi(src *aof.Source, opt Options) error {
+	prefix := ""
+	next := int64(0)
+	for _, e := range src.Manifest.Entries {
+		if m := seqName.FindStringSubmatch(e.Name); m != nil && prefix == "" {
+			prefix = m[1]
+		}
+		if e.Seq > next {
+			next = e.Seq
+		}
+	}
+	if prefix == "" {
+		prefix = strings.TrimSuffix(filepath.Base(src.ManifestPath), ".manifest")
+	}
+	next++
+	ext := "aof"
+	if w.rep.Format == FormatRDB {
+		ext = "rdb"
+	}
+	dir := src.Dir
+	if !opt.InPlace {
+		dir = opt.Output
+		if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
+			return &UsageError{dir + " is not empty: give a new or empty directory for -o"}
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	baseName := fmt.Sprintf("%s.%d.base.%s", prefix, next, ext)
+	incrName := fmt.Sprintf("%s.%d.incr.aof", prefix, next)
+	for _, n := range []string{baseName, incrName} {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			return fmt.Errorf("%s already exists in %s", n, dir)
+		}
+	}
+	if err := aof.WriteFileAtomic(dir, baseName, 0o644, func(f io.Writer) error { return w.write(f, true) }); err != nil {
+		return err
+	}
+	if err := aof.WriteFileAtomic(dir, incrName, 0o644, func(io.Writer) error { return nil }); err != nil {
+		return err
+	}
+	m := &aof.Manifest{Entries: []aof.ManifestEntry{
+		{Name: baseName, Seq: next, Type: aof.FileType('b')},
+		{Name: incrName, Seq: next, Type: aof.FileType('i')},
+	}}
+	mname := filepath.Base(src.ManifestPath)
+	if err := aof.ReplaceManifest(dir, mname, m); err != nil {
+		return err
+	}
+	w.rep.Output = dir
+	w.rep.Written = append(w.rep.Written, filepath.Join(dir, baseName), filepath.Join(dir, incrName), filepath.Join(dir, mname))
+	if !opt.InPlace {
+		return nil
+	}
+	// The switch is done: the old files are no longer listed. Move them aside or remove them.
+	var old []string
+	for _, e := range src.Manifest.Entries {
+		if _, err := os.Lstat(filepath.Join(dir, e.Name)); err == nil {
+			old = append(old, e.Name)
+		}
+	}
+	if opt.BackupDir != "" {
+		moved, err := aof.MoveAside(dir, old, opt.BackupDir)
+		w.rep.Backups = append(w.rep.Backups, moved...)
+		return err
+	}
+	for _, n := range old {
+		if err := os.Remove(filepath.Join(dir, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		w.rep.Removed = append(w.rep.Removed, filepath.Join(dir, n))
+	}
+	return aof.SyncDir(dir)
+}
+
+// peakRSS reads the process's peak resident set size (VmHWM) on Linux; 0 elsewhere.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.ParseInt(f[1], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}

@@ -1583,20 +1583,40 @@ func atRedisScenarios() []atScenario {
 // or the new dataset, and to the new one exactly when the manifest switched.
 func TestAtomicCrashKill9LoadsInRedis(t *testing.T) {
 	redistest.RequireBinary(t, "redis-server")
-	for _, s := range atRedisScenarios() {
+	type run struct {
+		s    atScenario
+		step string
+	}
+	var runs []run
+	all := atRedisScenarios()
+	for _, s := range all {
 		for _, step := range append(slices.Clone(s.steps), "") {
-			label := step
-			if label == "" {
-				label = "finish"
-			}
-			t.Run(s.name+"/"+label, func(t *testing.T) {
-				root := t.TempDir()
-				s.setup(t, root)
-				atKillAt(t, s.name, root, step)
-				if got, want := s.check(t, root), s.expectNew(step); got != want {
-					t.Fatalf("killed at %s: new dataset %v, want %v", label, got, want)
-				}
-			})
+			runs = append(runs, run{s, step})
 		}
 	}
+	if os.Getenv("AOFKIT_LONG") == "1" {
+		rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 2))
+		for i := 0; i < 60; i++ {
+			s := all[rng.IntN(len(all))]
+			runs = append(runs, run{s, s.steps[rng.IntN(len(s.steps))]})
+		}
+	}
+	counts := map[bool]int{}
+	for i, r := range runs {
+		label := r.step
+		if label == "" {
+			label = "finish"
+		}
+		t.Run(fmt.Sprintf("%s/%s/%d", r.s.name, label, i), func(t *testing.T) {
+			root := t.TempDir()
+			r.s.setup(t, root)
+			atKillAt(t, r.s.name, root, r.step)
+			isNew := r.s.check(t, root)
+			if want := r.s.expectNew(r.step); isNew != want {
+				t.Fatalf("killed at %s: new dataset %v, want %v", label, isNew, want)
+			}
+			counts[isNew]++
+		})
+	}
+	t.Logf("%d kill -9 runs loaded in redis-server: %d to the old dataset, %d to the new", len(runs), counts[false], counts[true])
 }

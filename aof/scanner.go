@@ -46,7 +46,7 @@ const (
 	// truncates the file under aof-load-truncated yes); the checker reports an error.
 	FaultTruncated
 	// FaultCrash: the loader's behaviour is undefined (a negative bulk length makes it try to
-	// allocate 2^64 bytes; a NUL after '*' is an I/O error). It does not load.
+	// allocate 2^64 bytes and abort). It does not load.
 	FaultCrash
 )
 
@@ -436,7 +436,7 @@ func (s *Scanner) loaderRecord(p int) readerResult {
 		if feof {
 			return readerResult{fault: Fault{FaultTruncated, at(p), "unexpected end of file after '*'"}}
 		}
-		return readerResult{fault: Fault{FaultCrash, at(p), "NUL byte after '*' (the loader reports an unrecoverable read error)"}}
+		return readerResult{fault: Fault{FaultFormat, at(p), "NUL byte after '*' (the loader stops with \"Unrecoverable error reading the append only file\")"}}
 	}
 	v, _ := strtol(buf[1:])
 	argc := int32(v) // atoi: (int)strtol

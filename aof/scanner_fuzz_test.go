@@ -106,7 +106,7 @@ func refLoader(d []byte, p int) (end int, args [][]byte, fault FaultKind) {
 		if f.eof {
 			return 0, nil, FaultTruncated
 		}
-		return 0, nil, FaultCrash // "Unrecoverable error reading the append only file"
+		return 0, nil, FaultFormat // "Unrecoverable error reading the append only file": it refuses to start
 	}
 	v, _ := refStrtol(buf[1:])
 	argc := int32(v) // atoi

@@ -228,7 +228,7 @@ func scCases() []scCase {
 			// loader: buf[1] == '\0' → readerr; not at EOF → "Unrecoverable error reading the
 			// append only file" (AOF_FAILED). checker: eptr = buf+1 → bytes 00 0d.
 			"*NUL mid-file", "*\x00\r\n" + scG,
-			[]scWant{scDmg(0, 4, FaultCrash, 0, FaultFormat, 0, `Expected \r\n, got: 000d`, 0), scGood(4)},
+			[]scWant{scDmg(0, 4, FaultFormat, 0, FaultFormat, 0, `Expected \r\n, got: 000d`, 0), scGood(4)},
 		},
 		{
 			// loader: fgets reads "*\0", runs into EOF (feof set), buf[1] == '\0' → readerr →

@@ -540,6 +540,9 @@ func (s *fileState) report(r *aof.Record, v verdict) {
 func (s *fileState) checkerStep(r *aof.Record) (bool, string) {
 	if !s.checkerOn {
 		if !r.Checker.OK() {
+			if r.Checker.Reason == "format error" {
+				return true, "AOF " + s.p.Name + " format error"
+			}
 			return true, r.Checker.Reason
 		}
 		return false, ""

@@ -37,7 +37,11 @@ check never writes to its input and works on read-only files.
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return cliutil.Usagef("check needs exactly one PATH (flags go before it): aofkit check [--json] [--strict] PATH")
+				msg := "check needs exactly one PATH (flags go before it): aofkit check [--json] [--strict] PATH"
+				if c.Bool("json") {
+					_ = cliutil.WriteJSON(c.App.Writer, map[string]any{"valid": false, "error": msg})
+				}
+				return cliutil.Usagef("%s", msg)
 			}
 			return run(c.Context, c.App.Writer, c.Args().First(), c.Bool("json"), c.Bool("strict"), c.Bool("quiet"))
 		},
@@ -185,6 +189,9 @@ func RenderText(w io.Writer, r *Report) {
 			}
 		}
 		fmt.Fprintf(w, "  %-7s %s: %s\n", p.Severity, loc, p.Reason)
+		if p.Offset < 0 && p.Loader == LoaderAccepts {
+			continue // a file-level note: the reason says it all
+		}
 		note := ""
 		if p.AfterDamage {
 			note = "; after earlier damage in this file"

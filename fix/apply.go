@@ -226,15 +226,26 @@ func (p *Plan) applySingle() (*Result, error) {
 			res.Backups = append(res.Backups, sidecar)
 		}
 	case ActionRewrite:
+		bk := ""
 		if !p.opt.NoBackup {
-			bk := filepath.Join(dir, aof.BackupName(dir, base, "backup", p.opt.Now))
-			if err := linkOrCopy(path, bk); err != nil {
-				return nil, err
-			}
-			res.Backups = append(res.Backups, bk)
+			bk = filepath.Join(dir, aof.BackupName(dir, base, "backup", p.opt.Now))
 		}
-		if err := writeKept(f, dir, base); err != nil {
+		src, err := os.Open(path)
+		if err != nil {
 			return nil, err
+		}
+		defer src.Close()
+		if st, err := src.Stat(); err != nil || st.Size() != f.SizeBefore {
+			return nil, fmt.Errorf("%s changed size since it was analysed: run fix again", path)
+		}
+		err = aof.ReplaceFileWithBackup(dir, base, bk, 0o644, func(w io.Writer) error {
+			return aof.CopyRanges(w, src, f.kept())
+		})
+		if err != nil {
+			return nil, err
+		}
+		if bk != "" {
+			res.Backups = append(res.Backups, bk)
 		}
 		res.Written = append(res.Written, path)
 	}

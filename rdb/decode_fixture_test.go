@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -260,7 +259,6 @@ func mustAtoi(t testing.TB, s string) int {
 	return v
 }
 
-var _ = errors.Is
 
 // Progress reports non-decreasing offsets inside the RDB, the last one its end, and the
 // checksum computed piecewise at each report still matches.

@@ -259,7 +259,6 @@ func mustAtoi(t testing.TB, s string) int {
 	return v
 }
 
-
 // Progress reports non-decreasing offsets inside the RDB, the last one its end, and the
 // checksum computed piecewise at each report still matches.
 func TestProgress(t *testing.T) {

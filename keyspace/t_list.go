@@ -205,7 +205,7 @@ func init() {
 			k.Type = canon.TypeList
 			k.List = collArena(l.n, l.At)
 		},
-		load: func(k *canon.Key) (Value, error) { return NewList(k.List), nil },
+		load:  func(k *canon.Key) (Value, error) { return NewList(k.List), nil },
 		clone: func(v Value) Value { return v.(*List).clone() },
 	})
 	register("lpush", func(c *Client, a [][]byte) error { return listPush(c, a, true, false) })
@@ -339,20 +339,20 @@ func collPositiveLong(b []byte, msg string) (int64, error) {
 // does (string2ld, then ceil(t*1000) converted to long long, which must not be negative). The
 // value itself is of no use: nothing blocks during a replay.
 func collTimeout(b []byte) error {
-	v, n, flags := cStrtod(b, true)
-	if len(b) == 0 || cIsSpace(b[0]) || n != len(b) || math.IsNaN(v) {
+	v, n, flags := collStrtod(b, true)
+	if len(b) == 0 || collIsSpace(b[0]) || n != len(b) || math.IsNaN(v) {
 		return collErr("timeout is not a float or out of range")
 	}
-	if flags&strtodUnderflow != 0 {
+	if flags&collStrtodUnderflow != 0 {
 		// Too small for a double; a long double holds down to about 3.6e-4951, and the
 		// timeout then rounds to 1 ms (positive) or 0 (negative: ceil gives -0).
-		if flags&strtodLongDoubleUnderflow != 0 {
+		if flags&collStrtodLDUnderflow != 0 {
 			return collErr("timeout is not a float or out of range")
 		}
 		return nil
 	}
-	if flags&strtodOverflow != 0 {
-		if flags&strtodLongDoubleOverflow != 0 {
+	if flags&collStrtodOverflow != 0 {
+		if flags&collStrtodLDOverflow != 0 {
 			return collErr("timeout is not a float or out of range")
 		}
 		return collErr("timeout is negative") // finite long double too big for long long
@@ -365,8 +365,8 @@ func collTimeout(b []byte) error {
 	return nil
 }
 
-// lookupList is lookupKeyWrite + checkType for a list.
-func lookupList(c *Client, key []byte) (*Entry, *List, error) {
+// listLookup is lookupKeyWrite + checkType for a list.
+func listLookup(c *Client, key []byte) (*Entry, *List, error) {
 	e, err := c.LookupKind(key, KindList)
 	if err != nil || e == nil {
 		return nil, nil, err
@@ -376,7 +376,7 @@ func lookupList(c *Client, key []byte) (*Entry, *List, error) {
 
 // LPUSH/RPUSH/LPUSHX/RPUSHX key element [element ...]
 func listPush(c *Client, a [][]byte, front, xx bool) error {
-	_, l, err := lookupList(c, a[1])
+	_, l, err := listLookup(c, a[1])
 	if err != nil {
 		return err
 	}
@@ -407,7 +407,7 @@ func listInsert(c *Client, a [][]byte) error {
 	default:
 		return ErrSyntax
 	}
-	_, l, err := lookupList(c, a[1])
+	_, l, err := listLookup(c, a[1])
 	if err != nil || l == nil {
 		return err
 	}
@@ -425,7 +425,7 @@ func listInsert(c *Client, a [][]byte) error {
 
 // LSET key index element
 func listSet(c *Client, a [][]byte) error {
-	_, l, err := lookupList(c, a[1])
+	_, l, err := listLookup(c, a[1])
 	if err != nil {
 		return err
 	}
@@ -452,7 +452,7 @@ func listRem(c *Client, a [][]byte) error {
 	if err != nil {
 		return err
 	}
-	_, l, err := lookupList(c, a[1])
+	_, l, err := listLookup(c, a[1])
 	if err != nil || l == nil {
 		return err
 	}
@@ -509,7 +509,7 @@ func listTrim(c *Client, a [][]byte) error {
 	if err != nil {
 		return err
 	}
-	_, l, err := lookupList(c, a[1])
+	_, l, err := listLookup(c, a[1])
 	if err != nil || l == nil {
 		return err
 	}
@@ -571,7 +571,7 @@ func listPop(c *Client, a [][]byte, front bool) error {
 			return err
 		}
 	}
-	_, l, err := lookupList(c, a[1])
+	_, l, err := listLookup(c, a[1])
 	if err != nil || l == nil {
 		return err
 	}
@@ -592,14 +592,14 @@ func listWhere(b []byte) (bool, error) {
 
 // listMove is lmoveGenericCommand: pop from src (head if fromFront) and push to dst.
 func listMove(c *Client, src, dst []byte, fromFront, toFront bool) error {
-	_, sl, err := lookupList(c, src)
+	_, sl, err := listLookup(c, src)
 	if err != nil || sl == nil {
 		return err
 	}
 	if sl.n == 0 {
 		return nil
 	}
-	_, dl, err := lookupList(c, dst)
+	_, dl, err := listLookup(c, dst)
 	if err != nil {
 		return err
 	}
@@ -663,7 +663,7 @@ func listBlmove(c *Client, a [][]byte) error {
 
 // listBmove is blmoveGenericCommand for a client that may not block.
 func listBmove(c *Client, src, dst []byte, from, to bool) error {
-	_, sl, err := lookupList(c, src)
+	_, sl, err := listLookup(c, src)
 	if err != nil || sl == nil {
 		return err
 	}
@@ -682,7 +682,7 @@ func listBpop(c *Client, a [][]byte, front bool) error {
 // another type met first is a WRONGTYPE error.
 func listPopFirst(c *Client, keys [][]byte, front bool, count int64) error {
 	for _, k := range keys {
-		_, l, err := lookupList(c, k)
+		_, l, err := listLookup(c, k)
 		if err != nil {
 			return err
 		}

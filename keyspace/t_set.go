@@ -154,17 +154,17 @@ func init() {
 		load:  func(k *canon.Key) (Value, error) { return NewSet(k.Set), nil },
 		clone: func(v Value) Value { return v.(*Set).clone() },
 	})
-	register("sadd", setAdd)
-	register("srem", setRem)
-	register("smove", setMove)
-	register("spop", setPop)
-	register("sinterstore", setInterStore)
-	register("sunionstore", func(c *Client, a [][]byte) error { return setUnionDiffStore(c, a, false) })
-	register("sdiffstore", func(c *Client, a [][]byte) error { return setUnionDiffStore(c, a, true) })
+	register("sadd", setsAdd)
+	register("srem", setsRem)
+	register("smove", setsMove)
+	register("spop", setsPop)
+	register("sinterstore", setsInterStore)
+	register("sunionstore", func(c *Client, a [][]byte) error { return setsUnionDiffStore(c, a, false) })
+	register("sdiffstore", func(c *Client, a [][]byte) error { return setsUnionDiffStore(c, a, true) })
 }
 
-// lookupSet is lookupKeyWrite + checkType for a set.
-func lookupSet(c *Client, key []byte) (*Set, error) {
+// setsLookup is lookupKeyWrite + checkType for a set.
+func setsLookup(c *Client, key []byte) (*Set, error) {
 	e, err := c.LookupKind(key, KindSet)
 	if err != nil || e == nil {
 		return nil, err
@@ -173,8 +173,8 @@ func lookupSet(c *Client, key []byte) (*Set, error) {
 }
 
 // SADD key member [member ...]
-func setAdd(c *Client, a [][]byte) error {
-	s, err := lookupSet(c, a[1])
+func setsAdd(c *Client, a [][]byte) error {
+	s, err := setsLookup(c, a[1])
 	if err != nil {
 		return err
 	}
@@ -189,8 +189,8 @@ func setAdd(c *Client, a [][]byte) error {
 }
 
 // SREM key member [member ...]
-func setRem(c *Client, a [][]byte) error {
-	s, err := lookupSet(c, a[1])
+func setsRem(c *Client, a [][]byte) error {
+	s, err := setsLookup(c, a[1])
 	if err != nil || s == nil {
 		return err
 	}
@@ -204,7 +204,7 @@ func setRem(c *Client, a [][]byte) error {
 }
 
 // SMOVE source destination member
-func setMove(c *Client, a [][]byte) error {
+func setsMove(c *Client, a [][]byte) error {
 	se, de := c.Lookup(a[1]), c.Lookup(a[2])
 	if se == nil {
 		return nil
@@ -234,7 +234,7 @@ func setMove(c *Client, a [][]byte) error {
 }
 
 // SPOP key [count]
-func setPop(c *Client, a [][]byte) error {
+func setsPop(c *Client, a [][]byte) error {
 	if len(a) > 3 {
 		return ErrSyntax
 	}
@@ -245,7 +245,7 @@ func setPop(c *Client, a [][]byte) error {
 			return err
 		}
 	}
-	s, err := lookupSet(c, a[1])
+	s, err := setsLookup(c, a[1])
 	if err != nil || s == nil || count == 0 {
 		return err
 	}
@@ -257,12 +257,12 @@ func setPop(c *Client, a [][]byte) error {
 		Reason: "SPOP removes members chosen at random (the AOF of a real server holds the SREM it became); which ones cannot be known"}
 }
 
-// setSources looks up the input keys of a set operation: nil for a missing key, WRONGTYPE
+// setsSources looks up the input keys of a set operation: nil for a missing key, WRONGTYPE
 // for another kind.
-func setSources(c *Client, keys [][]byte) ([]*Set, error) {
+func setsSources(c *Client, keys [][]byte) ([]*Set, error) {
 	out := make([]*Set, len(keys))
 	for i, k := range keys {
-		s, err := lookupSet(c, k)
+		s, err := setsLookup(c, k)
 		if err != nil {
 			return nil, err
 		}
@@ -271,9 +271,9 @@ func setSources(c *Client, keys [][]byte) ([]*Set, error) {
 	return out, nil
 }
 
-// setStore stores members as a new set at key, without TTL (setKey), or deletes key when
+// setsStore stores members as a new set at key, without TTL (setKey), or deletes key when
 // there are none.
-func setStore(c *Client, key []byte, res *Set) {
+func setsStore(c *Client, key []byte, res *Set) {
 	if res.Len() == 0 {
 		c.Delete(key)
 		return
@@ -282,8 +282,8 @@ func setStore(c *Client, key []byte, res *Set) {
 }
 
 // SINTERSTORE destination key [key ...]
-func setInterStore(c *Client, a [][]byte) error {
-	sets, err := setSources(c, a[2:])
+func setsInterStore(c *Client, a [][]byte) error {
+	sets, err := setsSources(c, a[2:])
 	if err != nil {
 		return err
 	}
@@ -291,7 +291,7 @@ func setInterStore(c *Client, a [][]byte) error {
 	smallest := -1
 	for i, s := range sets {
 		if s == nil {
-			setStore(c, a[1], res)
+			setsStore(c, a[1], res)
 			return nil
 		}
 		if smallest < 0 || s.Len() < sets[smallest].Len() {
@@ -307,13 +307,13 @@ func setInterStore(c *Client, a [][]byte) error {
 		res.insert(m)
 		return true
 	})
-	setStore(c, a[1], res)
+	setsStore(c, a[1], res)
 	return nil
 }
 
 // SUNIONSTORE / SDIFFSTORE destination key [key ...]
-func setUnionDiffStore(c *Client, a [][]byte, diff bool) error {
-	sets, err := setSources(c, a[2:])
+func setsUnionDiffStore(c *Client, a [][]byte, diff bool) error {
+	sets, err := setsSources(c, a[2:])
 	if err != nil {
 		return err
 	}
@@ -346,6 +346,6 @@ func setUnionDiffStore(c *Client, a [][]byte, diff bool) error {
 			})
 		}
 	}
-	setStore(c, a[1], res)
+	setsStore(c, a[1], res)
 	return nil
 }

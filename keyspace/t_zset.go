@@ -306,10 +306,10 @@ func (t *ztree) seek(r int) zcursor {
 	return zcursor{n, r}
 }
 
-func (c *zcursor) ok() bool        { return c.leaf != nil }
-func (c *zcursor) entry() zentry   { return c.leaf.ents[c.i] }
-func (c *zcursor) score() float64  { return c.leaf.ents[c.i].score }
-func (c *zcursor) member() string  { return c.leaf.ents[c.i].member }
+func (c *zcursor) ok() bool       { return c.leaf != nil }
+func (c *zcursor) entry() zentry  { return c.leaf.ents[c.i] }
+func (c *zcursor) score() float64 { return c.leaf.ents[c.i].score }
+func (c *zcursor) member() string { return c.leaf.ents[c.i].member }
 func (c *zcursor) step(fwd bool) {
 	if fwd {
 		c.next()
@@ -532,17 +532,17 @@ func init() {
 // Number parsing (glibc strtod in the C locale).
 
 const (
-	strtodOverflow            = 1 << iota // finite input beyond the double range: ±HUGE_VAL, ERANGE
-	strtodUnderflow                       // non-zero input that became 0: ERANGE
-	strtodDenormal                        // inexact subnormal result: glibc sets ERANGE too
-	strtodLongDoubleOverflow              // also beyond the x87 long double range
-	strtodLongDoubleUnderflow             // also below the x87 long double range
+	collStrtodOverflow    = 1 << iota // finite input beyond the double range: ±HUGE_VAL, ERANGE
+	collStrtodUnderflow               // non-zero input that became 0: ERANGE
+	collStrtodDenormal                // inexact subnormal result: glibc sets ERANGE too
+	collStrtodLDOverflow              // also beyond the x87 long double range
+	collStrtodLDUnderflow             // also below the x87 long double range
 )
 
-// cIsSpace is isspace in the C locale.
-func cIsSpace(ch byte) bool { return ch == ' ' || (ch >= '\t' && ch <= '\r') }
+// collIsSpace is isspace in the C locale.
+func collIsSpace(ch byte) bool { return ch == ' ' || (ch >= '\t' && ch <= '\r') }
 
-func hasPrefixFold(b []byte, lower string) bool {
+func collHasPrefixFold(b []byte, lower string) bool {
 	if len(b) < len(lower) {
 		return false
 	}
@@ -558,18 +558,18 @@ func hasPrefixFold(b []byte, lower string) bool {
 	return true
 }
 
-func isHex(ch byte) bool {
+func collIsHex(ch byte) bool {
 	return ('0' <= ch && ch <= '9') || ('a' <= ch|0x20 && ch|0x20 <= 'f')
 }
 
-// cStrtod parses the longest prefix of b that glibc's strtod accepts (leading blanks, sign,
+// collStrtod parses the longest prefix of b that glibc's strtod accepts (leading blanks, sign,
 // decimal or hexadecimal mantissa and exponent, inf, infinity, nan, nan(chars)) and returns
 // its value (rounded to nearest, as glibc does), the number of bytes used (0 when there is no
 // number: blanks are then not used either) and strtod* range flags. b is read as a C string: a
 // NUL byte ends it. withLongDouble also computes the long double range flags (strtold).
-func cStrtod(b []byte, withLongDouble bool) (float64, int, int) {
+func collStrtod(b []byte, withLongDouble bool) (float64, int, int) {
 	i := 0
-	for i < len(b) && cIsSpace(b[i]) {
+	for i < len(b) && collIsSpace(b[i]) {
 		i++
 	}
 	neg := false
@@ -582,15 +582,15 @@ func cStrtod(b []byte, withLongDouble bool) (float64, int, int) {
 		sign = -1
 	}
 	switch {
-	case hasPrefixFold(b[i:], "infinity"):
+	case collHasPrefixFold(b[i:], "infinity"):
 		return math.Inf(int(sign)), i + 8, 0
-	case hasPrefixFold(b[i:], "inf"):
+	case collHasPrefixFold(b[i:], "inf"):
 		return math.Inf(int(sign)), i + 3, 0
-	case hasPrefixFold(b[i:], "nan"):
+	case collHasPrefixFold(b[i:], "nan"):
 		j := i + 3
 		if j < len(b) && b[j] == '(' {
 			k := j + 1
-			for k < len(b) && (isHex(b[k]) || ('g' <= b[k]|0x20 && b[k]|0x20 <= 'z') || b[k] == '_') { // isalnum or _
+			for k < len(b) && (collIsHex(b[k]) || ('g' <= b[k]|0x20 && b[k]|0x20 <= 'z') || b[k] == '_') { // isalnum or _
 				k++
 			}
 			if k < len(b) && b[k] == ')' {
@@ -604,13 +604,13 @@ func cStrtod(b []byte, withLongDouble bool) (float64, int, int) {
 	if i+1 < len(b) && b[i] == '0' && b[i+1]|0x20 == 'x' {
 		j := i + 2
 		digits := 0
-		for j < len(b) && isHex(b[j]) {
+		for j < len(b) && collIsHex(b[j]) {
 			j++
 			digits++
 		}
 		if j < len(b) && b[j] == '.' {
 			j++
-			for j < len(b) && isHex(b[j]) {
+			for j < len(b) && collIsHex(b[j]) {
 				j++
 				digits++
 			}
@@ -681,41 +681,41 @@ func cStrtod(b []byte, withLongDouble bool) (float64, int, int) {
 	flags := 0
 	switch {
 	case err != nil && math.IsInf(v, 0):
-		flags = strtodOverflow
+		flags = collStrtodOverflow
 	case err != nil:
 		return 0, 0, 0 // not reached: the text is well formed
 	case v == 0 && nonzero:
-		flags = strtodUnderflow
+		flags = collStrtodUnderflow
 	case v != 0 && math.Abs(v) < 0x1p-1022:
 		if r, ok := new(big.Rat).SetString(text); !ok || r.Cmp(new(big.Rat).SetFloat64(v)) != 0 {
-			flags = strtodDenormal
+			flags = collStrtodDenormal
 		}
 	}
-	if withLongDouble && flags&(strtodOverflow|strtodUnderflow) != 0 {
-		flags |= longDoubleRange(text, flags&strtodOverflow != 0)
+	if withLongDouble && flags&(collStrtodOverflow|collStrtodUnderflow) != 0 {
+		flags |= collLongDoubleRange(text, flags&collStrtodOverflow != 0)
 	}
 	return sign * v, i, flags
 }
 
-// longDoubleRange says whether a value outside the double range is also outside the x87
+// collLongDoubleRange says whether a value outside the double range is also outside the x87
 // long double range (max about 1.19e4932, smallest subnormal about 3.65e-4951).
-func longDoubleRange(text string, over bool) int {
+func collLongDoubleRange(text string, over bool) int {
 	f, _, err := big.ParseFloat(text, 0, 64, big.ToNearestEven)
 	if err != nil { // exponent beyond any float: as far out as the double said
 		if over {
-			return strtodLongDoubleOverflow
+			return collStrtodLDOverflow
 		}
-		return strtodLongDoubleUnderflow
+		return collStrtodLDUnderflow
 	}
 	f.Abs(f)
 	if over {
 		if f.MantExp(nil) > 16384 {
-			return strtodLongDoubleOverflow
+			return collStrtodLDOverflow
 		}
 		return 0
 	}
 	if f.MantExp(nil) < -16445 { // below half the smallest subnormal (2^-16445) rounds to 0
-		return strtodLongDoubleUnderflow
+		return collStrtodLDUnderflow
 	}
 	return 0
 }
@@ -723,18 +723,18 @@ func longDoubleRange(text string, over bool) int {
 // collParseDouble is string2d (getDoubleFromObject): the whole argument must be a number
 // strtod reads, without leading blanks, not NaN, not out of range.
 func collParseDouble(b []byte) (float64, bool) {
-	if len(b) == 0 || cIsSpace(b[0]) {
+	if len(b) == 0 || collIsSpace(b[0]) {
 		return 0, false
 	}
-	v, n, flags := cStrtod(b, false)
-	if n != len(b) || math.IsNaN(v) || flags&(strtodOverflow|strtodUnderflow) != 0 {
+	v, n, flags := collStrtod(b, false)
+	if n != len(b) || math.IsNaN(v) || flags&(collStrtodOverflow|collStrtodUnderflow) != 0 {
 		return 0, false
 	}
 	return v, true
 }
 
-// cString is b up to its first NUL byte, as C string functions see it.
-func cString(b []byte) []byte {
+// collCString is b up to its first NUL byte, as C string functions see it.
+func collCString(b []byte) []byte {
 	if i := bytes.IndexByte(b, 0); i >= 0 {
 		return b[:i]
 	}
@@ -779,13 +779,13 @@ func zsetParseRange(min, max []byte) (zrangeSpec, bool) {
 }
 
 func zsetParseBound(b []byte) (float64, bool, bool) {
-	s := cString(b)
+	s := collCString(b)
 	ex := false
 	if len(s) > 0 && s[0] == '(' {
 		ex = true
 		s = s[1:]
 	}
-	v, n, _ := cStrtod(s, false)
+	v, n, _ := collStrtod(s, false)
 	if n != len(s) || math.IsNaN(v) {
 		return 0, false, false
 	}
@@ -991,8 +991,8 @@ func (z *Zset) zadd(member []byte, score float64, f zaddFlags) bool {
 	return true
 }
 
-// lookupZset is lookupKeyWrite + checkType for a sorted set.
-func lookupZset(c *Client, key []byte) (*Zset, error) {
+// zsetLookup is lookupKeyWrite + checkType for a sorted set.
+func zsetLookup(c *Client, key []byte) (*Zset, error) {
 	e, err := c.LookupKind(key, KindZset)
 	if err != nil || e == nil {
 		return nil, err
@@ -1049,7 +1049,7 @@ opts:
 
 // zsetAddScores is the part of zaddGenericCommand after parsing (GEOADD joins here).
 func zsetAddScores(c *Client, key []byte, scores []float64, member func(int) []byte, f zaddFlags) error {
-	z, err := lookupZset(c, key)
+	z, err := zsetLookup(c, key)
 	if err != nil {
 		return err
 	}
@@ -1073,7 +1073,7 @@ func zsetAddScores(c *Client, key []byte, scores []float64, member func(int) []b
 
 // ZREM key member [member ...]
 func zsetRem(c *Client, a [][]byte) error {
-	z, err := lookupZset(c, a[1])
+	z, err := zsetLookup(c, a[1])
 	if err != nil || z == nil {
 		return err
 	}
@@ -1121,7 +1121,7 @@ func zsetRemRange(c *Client, a [][]byte, typ zrangeType) error {
 			return collErr("min or max not valid string range item")
 		}
 	}
-	z, err := lookupZset(c, a[1])
+	z, err := zsetLookup(c, a[1])
 	if err != nil || z == nil {
 		return err
 	}
@@ -1195,7 +1195,7 @@ func zsetPopCmd(c *Client, a [][]byte, min bool) error {
 			return err
 		}
 	}
-	z, err := lookupZset(c, a[1])
+	z, err := zsetLookup(c, a[1])
 	if err != nil || z == nil {
 		return err
 	}
@@ -1207,7 +1207,7 @@ func zsetPopCmd(c *Client, a [][]byte, min bool) error {
 // a WRONGTYPE error).
 func zsetPopFirst(c *Client, keys [][]byte, min bool, count int64) error {
 	for _, k := range keys {
-		z, err := lookupZset(c, k)
+		z, err := zsetLookup(c, k)
 		if err != nil {
 			return err
 		}

@@ -234,6 +234,9 @@ func (w *writer) write(out io.Writer, aofBase bool) error {
 			}
 			w.count(k)
 			w.rep.OutputRecords++
+			if w.rep.RDBVersion < 10 && k.Type == canon.TypeStream && k.Stream != nil {
+				k.Stream = withoutStreamCounters(k.Stream)
+			}
 			return enc.Key(k)
 		})
 		if err != nil {
@@ -279,6 +282,22 @@ func (w *writer) write(out io.Writer, aofBase bool) error {
 	w.finishCounts()
 	w.rep.OutputBytes += cw.n
 	return nil
+}
+
+// withoutStreamCounters returns a copy of s without entries_added, max_deleted_id and the
+// groups' entries_read, which RDB 9 (Redis ≤ 6.2) cannot hold: the servers that write and read
+// version 9 have no such counters (a 7.x server loading it derives them). The replay computes
+// them for every stream, also for a 5.0–6.2 input whose default output version is 9. s (engine
+// memory) is not modified.
+func withoutStreamCounters(s *canon.Stream) *canon.Stream {
+	c := *s
+	c.EntriesAdded, c.MaxDeletedID = nil, nil
+	c.Groups = make([]canon.Group, len(s.Groups))
+	for i, g := range s.Groups {
+		g.EntriesRead = nil
+		c.Groups[i] = g
+	}
+	return &c
 }
 
 // countRecords counts the RESP records in buf (lines starting with '*' at record starts).

@@ -72,7 +72,24 @@ func aofFixtures(t *testing.T) []aofFixture {
 	return out
 }
 
-// expectedAOFDataset reads testdata/aof/<version>.jsonl.gz.
+// knownAOFLosses are facts of the expected dump that the fixture's own AOF does not hold, so
+// that no faithful replay (the real loader included) can reproduce them. Each is cleared from
+// the expected side (a nil counter is not compared).
+//
+// Redis 7.0 and 7.2 propagate XREADGROUP as XCLAIM … LASTID per delivered entry (t_stream.c
+// @ 7.0.15 streamPropagateXCLAIM; XGROUP SETID … ENTRIESREAD only with NOACK), and XCLAIM's
+// LASTID moves the group's last ID without touching entries_read: the server that wrote the
+// file reports entries_read 8 for group g1 of i:st:1, a redis-server 7.0.15 loading the same
+// AOF reports nil (checked by hand: XINFO GROUPS i:st:1 after loading the fixture).
+var knownAOFLosses = map[string][]struct {
+	db         int
+	key, group string
+}{
+	"redis-7.0.15": {{0, "i:st:1", "g1"}},
+	"redis-7.2.6":  {{0, "i:st:1", "g1"}},
+}
+
+// expectedAOFDataset reads testdata/aof/<version>.jsonl.gz, without the knownAOFLosses.
 func expectedAOFDataset(t *testing.T, version string) ([]canon.Key, []canon.Function) {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "aof", version+".jsonl.gz"))
@@ -87,6 +104,24 @@ func expectedAOFDataset(t *testing.T, version string) ([]canon.Key, []canon.Func
 	keys, funcs, err := canon.ReadJSONL(zr)
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, l := range knownAOFLosses[version] {
+		found := false
+		for i := range keys {
+			k := &keys[i]
+			if k.DB != l.db || string(k.Key) != l.key || k.Stream == nil {
+				continue
+			}
+			for j := range k.Stream.Groups {
+				if string(k.Stream.Groups[j].Name) == l.group {
+					k.Stream.Groups[j].EntriesRead = nil
+					found = true
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("%s: known loss %+v: no such group in the expected dump", version, l)
+		}
 	}
 	return keys, funcs
 }

@@ -229,6 +229,32 @@ func (s *Stream) find(id streamID) (int, int, bool) {
 
 func (s *Stream) exists(id streamID) bool { _, _, ok := s.find(id); return ok }
 
+// tailFor returns the node an entry of totelelen bytes of fields and values goes to, or nil
+// when it starts a new node.
+func (s *Stream) tailFor(totelelen int) *streamNode {
+	if len(s.nodes) == 0 {
+		return nil
+	}
+	n := s.nodes[len(s.nodes)-1]
+	if n.lpBytes()+totelelen >= streamNodeMaxBytes || len(n.live)+n.deleted >= streamNodeMaxEntries {
+		return nil
+	}
+	return n
+}
+
+// appendKeepsOrder reports whether appending id keeps every node's entries, deleted ones
+// included, in ID order, and the nodes in order of their first IDs. Only a last ID moved by
+// XSETID below a deleted entry still held in the tail node breaks it.
+func (s *Stream) appendKeepsOrder(id streamID, totelelen int) bool {
+	if len(s.nodes) == 0 {
+		return true
+	}
+	if n := s.tailFor(totelelen); n != nil {
+		return id.Compare(n.last) > 0
+	}
+	return id.Compare(s.nodes[len(s.nodes)-1].master) > 0
+}
+
 // appendEntry adds an entry after the last one (streamAppendItem once the ID is checked). fv
 // is field, value, ...; it is copied.
 func (s *Stream) appendEntry(id streamID, fv [][]byte) {
@@ -237,15 +263,12 @@ func (s *Stream) appendEntry(id streamID, fv [][]byte) {
 	for _, b := range fv {
 		totelelen += len(b)
 	}
-	var n *streamNode
-	if len(s.nodes) > 0 {
-		n = s.nodes[len(s.nodes)-1]
-		if n.lpBytes()+totelelen >= streamNodeMaxBytes || len(n.live)+n.deleted >= streamNodeMaxEntries {
-			n = nil
-		}
-	}
+	n := s.tailFor(totelelen)
 	same := false
 	if n == nil {
+		if len(s.nodes) > 0 {
+			s.nodes[len(s.nodes)-1].shrink() // lpShrinkToFit: the old tail is full
+		}
 		n = &streamNode{master: id, nMaster: nf}
 		n.buf = binary.AppendUvarint(n.buf, uint64(nf))
 		n.lpFixed = streamLpIntSize(int64(nf)) + streamLpIntSize(0)
@@ -300,6 +323,16 @@ func (s *Stream) appendEntry(id streamID, fv [][]byte) {
 	s.length++
 	s.entriesAdded++
 	s.lastID = id
+}
+
+// shrink drops the spare capacity that appends left in a node no more entries go to.
+func (n *streamNode) shrink() {
+	if cap(n.buf)-len(n.buf) > 64 {
+		n.buf = bytes.Clone(n.buf)
+	}
+	if cap(n.live) > len(n.live)+4 {
+		n.live = append([]streamEntry(nil), n.live...)
+	}
 }
 
 // masterStart is the offset of the first master field in buf.
@@ -652,7 +685,10 @@ func xLongLong(b []byte, msg string) (int64, error) {
 	return v, nil
 }
 
-var xErrInvalidID = xErr("Invalid stream ID specified as stream command argument")
+var (
+	xErrInvalidID = xErr("Invalid stream ID specified as stream command argument")
+	xErrDom       = xErr("The ID specified in XADD is equal or smaller than the target stream top item")
+)
 
 // xParseID is streamGenericParseIDOrReply. With seqGiven non-nil the "<ms>-*" form is
 // accepted (and reported by *seqGiven = false).
@@ -833,7 +869,6 @@ func xaddCommand(c *Client, args [][]byte) error {
 	if s.lastID == streamMaxID {
 		return xErr("The stream has exhausted the last possible ID, unable to add more items")
 	}
-	errDom := xErr("The ID specified in XADD is equal or smaller than the target stream top item")
 	var id streamID
 	switch {
 	case a.idGiven && a.seqGiven:
@@ -841,7 +876,7 @@ func xaddCommand(c *Client, args [][]byte) error {
 	case a.idGiven:
 		if s.lastID.Ms == a.id.Ms {
 			if s.lastID.Seq == math.MaxUint64 {
-				return errDom
+				return xErrDom
 			}
 			id = streamID{Ms: s.lastID.Ms, Seq: s.lastID.Seq + 1}
 		} else {
@@ -855,7 +890,7 @@ func xaddCommand(c *Client, args [][]byte) error {
 		}
 	}
 	if id.Compare(s.lastID) <= 0 {
-		return errDom
+		return xErrDom
 	}
 	fv := args[fieldPos:]
 	total := 0
@@ -864,6 +899,9 @@ func xaddCommand(c *Client, args [][]byte) error {
 	}
 	if total > streamListpackMaxSize {
 		return xErr("Elements are too large to be stored")
+	}
+	if !s.appendKeepsOrder(id, total) {
+		return &UnsupportedError{Command: "xadd", Key: string(args[1]), Reason: fmt.Sprintf("entry %s would be stored after a deleted entry with a greater ID (an earlier XSETID set the last ID below it: Redis 7.0 accepts that, 7.4 refuses it); how Redis then trims and seeks such a stream is not modelled", id)}
 	}
 	if a.trim.strategy != xTrimNone && a.trim.approx && s.layoutUnknown && xNeedsLayoutAfterAppend(s, id, &a.trim) {
 		return xErrApproxTrim("xadd", args[1])

@@ -222,34 +222,50 @@ func hllSparseToDense(s *String) bool {
 	copy(dense, b[:hllHdrSize])
 	dense[4] = hllDense
 	regs := dense[hllHdrSize:]
-	idx := 0
-	for p := hllHdrSize; p < len(b); {
-		op := b[p]
-		switch {
-		case hllIsZero(op):
-			idx += hllZeroLen(op)
-			p++
-		case hllIsXZero(op):
-			idx += hllXZeroLen(b, p)
-			p += 2
-		default:
-			n, v := hllValLen(op), hllValValue(op)
-			if n+idx > hllRegisters {
-				p = len(b) // break
-				continue
-			}
+	ok := hllSparseWalk(b, func(idx, n int, v uint8) {
+		if v != 0 {
 			for ; n > 0; n-- {
-				hllDenseSetReg(regs, idx, uint8(v))
+				hllDenseSetReg(regs, idx, v)
 				idx++
 			}
-			p++
 		}
-	}
-	if idx != hllRegisters {
+	})
+	if !ok {
 		return false
 	}
 	s.B = dense
 	return true
+}
+
+// hllSparseWalk calls fn for each run of the sparse HLL b: first register, length, value.
+// It reports false for a corrupt representation: a run reaching past register 16383, or
+// runs not covering all 16384 registers. (Redis releases with the CVE-2025-32023 fix — the
+// Debian 7.0.15 package among them, 7.2.10+, 7.4.5+, 8.0.3+ — reject a run past the end; older
+// ones stopped at a VAL run past the end and accepted what came before.)
+func hllSparseWalk(b []byte, fn func(idx, n int, v uint8)) bool {
+	idx := 0
+	for p := hllHdrSize; p < len(b); {
+		op := b[p]
+		var n int
+		var v uint8
+		switch {
+		case hllIsZero(op):
+			n = hllZeroLen(op)
+			p++
+		case hllIsXZero(op):
+			n = hllXZeroLen(b, p)
+			p += 2
+		default:
+			n, v = hllValLen(op), uint8(hllValValue(op))
+			p++
+		}
+		if idx+n > hllRegisters {
+			return false
+		}
+		fn(idx, n, v)
+		idx += n
+	}
+	return idx == hllRegisters
 }
 
 // hllSparseSet raises register index of the sparse HLL s to count (hllSparseSet): 1 if it
@@ -441,32 +457,17 @@ func hllMerge(maxRegs *[hllRegisters]uint8, b []byte) bool {
 		}
 		return true
 	}
-	i := 0
-	for p := hllHdrSize; p < len(b); {
-		op := b[p]
-		switch {
-		case hllIsZero(op):
-			i += hllZeroLen(op)
-			p++
-		case hllIsXZero(op):
-			i += hllXZeroLen(b, p)
-			p += 2
-		default:
-			n, v := hllValLen(op), uint8(hllValValue(op))
-			if n+i > hllRegisters {
-				p = len(b)
-				continue
-			}
-			for ; n > 0; n-- {
-				if v > maxRegs[i] {
-					maxRegs[i] = v
-				}
-				i++
-			}
-			p++
+	return hllSparseWalk(b, func(idx, n int, v uint8) {
+		if v == 0 {
+			return
 		}
-	}
-	return i == hllRegisters
+		for ; n > 0; n-- {
+			if v > maxRegs[idx] {
+				maxRegs[idx] = v
+			}
+			idx++
+		}
+	})
 }
 
 // ---- cardinality ----

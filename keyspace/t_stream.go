@@ -1228,7 +1228,16 @@ func xclaimCommand(c *Client, args [][]byte) error {
 		}
 	}
 	if lastID.Compare(g.lastID) > 0 {
-		g.lastID = lastID
+		if len(ids) == 1 && force && justID && lastID == ids[0] {
+			// The form Redis 7.0–7.2 log for each entry XREADGROUP delivers: redo that
+			// command's read-counter bookkeeping, which those versions do not log (7.4 logs
+			// an XGROUP SETID … ENTRIESREAD after the XCLAIMs, which then sets it again). A
+			// 7.0 server loading the file leaves entries_read unchanged here; the live server
+			// that wrote it had moved it.
+			g.advance(s, lastID)
+		} else {
+			g.lastID = lastID
+		}
 	}
 	if deliveryTime == -1 || deliveryTime < 0 || deliveryTime > now {
 		deliveryTime = now
@@ -1482,12 +1491,7 @@ func (s *Stream) deliver(g *streamGroup, consumer *streamConsumer, start streamI
 		for ; j < len(live); j++ {
 			id := live[j].id
 			if id.Compare(g.lastID) > 0 {
-				if g.entriesRead != streamEntriesInvalid && !s.rangeHasTombstones(id) {
-					g.entriesRead++
-				} else if s.entriesAdded != 0 {
-					g.entriesRead = s.estimateDistance(id)
-				}
-				g.lastID = id
+				g.advance(s, id)
 			}
 			if !noack {
 				g.pel[id] = streamNACK{consumer: consumer, deliveryTime: now, deliveryCount: 1}
@@ -1497,6 +1501,18 @@ func (s *Stream) deliver(g *streamGroup, consumer *streamConsumer, start streamI
 			}
 		}
 	}
+}
+
+// advance moves the group's last delivered ID forward to id, an entry being delivered, and
+// its read counter with it (streamReplyWithRange): incremented when valid and no tombstone
+// lies ahead, otherwise estimated.
+func (g *streamGroup) advance(s *Stream, id streamID) {
+	if g.entriesRead != streamEntriesInvalid && !s.rangeHasTombstones(id) {
+		g.entriesRead++
+	} else if s.entriesAdded != 0 {
+		g.entriesRead = s.estimateDistance(id)
+	}
+	g.lastID = id
 }
 
 // ---------------------------------------------------------------------------------------

@@ -478,6 +478,8 @@ func TestGenericRefused(t *testing.T) {
 		{gtCmd("EVAL", "return 1", "0"), true},
 		{gtCmd("EVALSHA", "0123456789012345678901234567890123456789", "0"), true},
 		{gtCmd("SCRIPT", "LOAD", "return 1"), true},
+		{gtCmd("SCRIPT", "FLUSH"), false},
+		{gtCmd("SCRIPT", "FLUSH", "ASYNC"), false},
 		{gtCmd("OBJECT", "ENCODING", "a"), false},
 		{gtCmd("OBJECT", "FREQ", "a"), false},
 		{gtCmd("OBJECT", "HELP"), false},
@@ -928,6 +930,7 @@ func gtDifferential(t *testing.T, seed uint64, preamble bool, n int, gen func(*g
 		t.Errorf("replay: %d error replies, first: %q", st.Errors, st.FirstErrors)
 	}
 	got, gotFuncs := gtExport(t, ks)
+	t.Logf("%d records replayed (%d files, %d RDB keys), %d keys, %d libraries", st.Records, st.Files, st.RDBKeys, len(want), len(wantFuncs))
 	if d := canon.Diff(want, got, wantFuncs, gotFuncs, canon.DiffOptions{}); len(d) > 0 {
 		t.Errorf("%d differences:\n%s\ncommands:\n%s", len(d), strings.Join(d[:min(5, len(d))], "\n"), strings.Join(log, "\n"))
 	}

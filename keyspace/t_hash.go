@@ -122,6 +122,18 @@ func (h *Hash) find(field []byte) (start, vs, ve int, ok bool) {
 	return 0, 0, 0, false
 }
 
+// reserve makes room for n more bytes in the packed form (up to what it may ever hold).
+func (h *Hash) reserve(n int) {
+	if limit := hashPackedFields * 2 * (1 + hashPackedLen); n > limit {
+		n = limit
+	}
+	if cap(h.lp)-len(h.lp) < n {
+		lp := make([]byte, len(h.lp), len(h.lp)+n)
+		copy(lp, h.lp)
+		h.lp = lp
+	}
+}
+
 // splice replaces lp[from:to] with ins.
 func (h *Hash) splice(from, to int, ins []byte) {
 	old := len(h.lp)
@@ -205,6 +217,9 @@ func (h *Hash) Delete(field []byte) bool {
 		}
 		h.splice(start, ve, nil)
 		h.n--
+		if cap(h.lp) > 2*len(h.lp)+64 { // give memory back after deletions
+			h.lp = append([]byte(nil), h.lp...)
+		}
 	}
 	if h.ttl != nil {
 		h.clearTTL(field)
@@ -395,6 +410,13 @@ func cmdHSet(c *Client, args [][]byte) error {
 	h, err := c.hashCreate(args[1])
 	if err != nil {
 		return err
+	}
+	if h.m == nil && len(h.lp) == 0 { // a new hash: allocate its packed form once
+		need := 0
+		for _, a := range args[2:] {
+			need += 1 + len(a)
+		}
+		h.reserve(need)
 	}
 	for i := 2; i < len(args); i += 2 {
 		h.Set(args[i], args[i+1], false)

@@ -20,9 +20,20 @@ package keyspace
 // Delivery times of pending entries loaded from RDB sections are unknown; an XCLAIM or
 // XAUTOCLAIM whose outcome depends on one (a min-idle-time above 0) is refused.
 //
+// Order. Redis 7.0 lets XSETID move the last ID below a deleted entry that a node still holds;
+// later entries then sit after a greater ID, and trims stop there. Such an append is refused
+// with an *UnsupportedError (7.4 refuses the XSETID itself).
+//
+// Read counters. Redis 7.0 and 7.2 log each entry XREADGROUP delivers as
+// `XCLAIM key group consumer 0 id TIME t RETRYCOUNT n FORCE JUSTID LASTID id` and do not log
+// the group's entries_read, so a server loading their AOFs loses it. The engine redoes
+// XREADGROUP's bookkeeping for that exact form, so entries_read matches what the live server
+// reported (XINFO GROUPS); every other effect is the loader's.
+//
 // Version notes (7.2+ behave differently; this engine follows 7.0.15): XCLAIM and XAUTOCLAIM
 // create the consumer only when they claim something; XREADGROUP creates it only when it
-// serves the stream; XSETID does not check the ID against max_deleted_entry_id.
+// serves the stream; XSETID does not check the ID against max_deleted_entry_id; consumers'
+// active-time (7.2) is not kept.
 
 import (
 	"bytes"

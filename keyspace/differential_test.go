@@ -1171,8 +1171,10 @@ func (rn *runner) run(s sequence) (problems []string) {
 	if !s.v.preamble {
 		args = append(args, "--aof-use-rdb-preamble", "no")
 	}
+	tm := newTimer()
 	srv := redistest.Start(t, redistest.Options{Args: args})
 	defer srv.Stop(t)
+	tm.mark("start")
 	conn := srv.Client().Conn()
 	rewrote := false
 	for _, op := range s.ops {
@@ -1197,6 +1199,7 @@ func (rn *runner) run(s sequence) (problems []string) {
 		}
 	}
 	conn.Close()
+	tm.mark("commands")
 	if rewrote {
 		if err := waitRewrite(ctx, srv.Client()); err != nil {
 			return []string{err.Error()}
@@ -1204,7 +1207,9 @@ func (rn *runner) run(s sequence) (problems []string) {
 	}
 	liveK, liveF := srv.Dump(t)
 	liveDigest := srv.Digest(t)
+	tm.mark("live dump")
 	srv.Stop(t)
+	tm.mark("stop")
 	dir := filepath.Join(srv.Dir, "appendonlydir")
 	now := time.Now()
 
@@ -1214,6 +1219,12 @@ func (rn *runner) run(s sequence) (problems []string) {
 	} else if d := canon.Diff(liveK, k, liveF, f, canon.DiffOptions{}); len(d) > 0 {
 		problems = append(problems, "aofkit dump of the server's AOF differs from the live dataset:\n  "+strings.Join(limit(d), "\n  "))
 	}
+	tm.mark("aofkit dump")
+	defer func() {
+		if testing.Verbose() {
+			t.Logf("%s: %d live keys, %d functions; %s", s.v, len(liveK), len(liveF), tm)
+		}
+	}()
 	// 2. compact, both formats: loaded into a fresh server, same dataset and DEBUG DIGEST.
 	for _, format := range []string{compact.FormatAOF, compact.FormatRDB} {
 		out := filepath.Join(t.TempDir(), "appendonlydir")
@@ -1225,6 +1236,7 @@ func (rn *runner) run(s sequence) (problems []string) {
 			problems = append(problems, fmt.Sprintf("aofkit compact --format %s: %v", format, err))
 			continue
 		}
+		tm.mark("compact " + format)
 		if k, f, err := dumpDataset(out, now); err != nil {
 			problems = append(problems, fmt.Sprintf("aofkit dump of compact --format %s: %v", format, err))
 		} else if d := canon.Diff(liveK, k, liveF, f, canon.DiffOptions{}); len(d) > 0 {
@@ -1235,6 +1247,7 @@ func (rn *runner) run(s sequence) (problems []string) {
 			problems = append(problems, fmt.Sprintf("redis-server refuses compact --format %s: %v\n%s", format, err, lastLines(log, 8)))
 			continue
 		}
+		tm.mark("load " + format)
 		k, f := loaded.Dump(t)
 		if d := canon.Diff(liveK, k, liveF, f, canon.DiffOptions{}); len(d) > 0 {
 			problems = append(problems, fmt.Sprintf("redis-server loading compact --format %s differs from the live dataset:\n  %s", format, strings.Join(limit(d), "\n  ")))
@@ -1243,9 +1256,26 @@ func (rn *runner) run(s sequence) (problems []string) {
 			problems = append(problems, fmt.Sprintf("redis-server loading compact --format %s: DEBUG DIGEST %s, live server %s", format, dg, liveDigest))
 		}
 		loaded.Stop(t)
+		tm.mark("compare " + format)
 	}
 	return problems
 }
+
+// timer records how long the phases of a run take (printed with -v).
+type timer struct {
+	last  time.Time
+	marks []string
+}
+
+func newTimer() *timer { return &timer{last: time.Now()} }
+
+func (t *timer) mark(what string) {
+	now := time.Now()
+	t.marks = append(t.marks, fmt.Sprintf("%s %dms", what, now.Sub(t.last).Milliseconds()))
+	t.last = now
+}
+
+func (t *timer) String() string { return strings.Join(t.marks, ", ") }
 
 func dumpDataset(path string, now time.Time) ([]canon.Key, []canon.Function, error) {
 	var out bytes.Buffer

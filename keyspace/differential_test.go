@@ -76,12 +76,17 @@ type gen struct {
 	r *rand.Rand
 }
 
-func (g *gen) n(k int) int                 { return g.r.IntN(k) }
-func (g *gen) chance(p float64) bool       { return g.r.Float64() < p }
-func (g *gen) pick(s ...string) string     { return s[g.r.IntN(len(s))] }
-func (g *gen) between(lo, hi int) int      { return lo + g.r.IntN(hi-lo+1) }
-func (g *gen) itoa(lo, hi int) string      { return strconv.Itoa(g.between(lo, hi)) }
-func (g *gen) key() string                 { return g.pick("a", "b", "c", "d", "e", "a", "b") }
+func (g *gen) n(k int) int             { return g.r.IntN(k) }
+func (g *gen) chance(p float64) bool   { return g.r.Float64() < p }
+func (g *gen) pick(s ...string) string { return s[g.r.IntN(len(s))] }
+func (g *gen) between(lo, hi int) int  { return lo + g.r.IntN(hi-lo+1) }
+func (g *gen) itoa(lo, hi int) string  { return strconv.Itoa(g.between(lo, hi)) }
+func (g *gen) key() string {
+	if g.chance(0.05) { // weight/GET keys for SORT … BY w_* / GET w_*
+		return g.pick("w_1", "w_x", "w_-3")
+	}
+	return g.pick("a", "b", "c", "d", "e", "a", "b")
+}
 func (g *gen) db() string                  { return strconv.Itoa(g.n(diffDBs)) }
 func (g *gen) group() string               { return g.pick("g1", "g2") }
 func (g *gen) consumer() string            { return g.pick("c1", "c2", "c3") }
@@ -1456,12 +1461,12 @@ func TestDifferentialRedis(t *testing.T) {
 			}
 			failed.Add(1)
 			mu.Lock()
-			first := reported < 3
+			first := reported < 2
 			reported++
 			mu.Unlock()
 			msg := strings.Join(problems, "\n")
 			if first && os.Getenv("AOFKIT_DIFF_NOMIN") != "1" {
-				m := rn.minimise(s, 150)
+				m := rn.minimise(s, 80)
 				if len(m.ops) < len(s.ops) {
 					if p := rn.run(m); len(p) > 0 {
 						t.Errorf("%s\nminimised from %d to %d steps; %s", strings.Join(p, "\n"), len(s.ops), len(m.ops), m.format())

@@ -609,6 +609,29 @@ func TestStreamMemoryIsCopied(t *testing.T) {
 	}
 }
 
+// BenchmarkStreamXADDCapped is a capped stream as real AOFs log it (XADD … MAXLEN = 1000)
+// with a consumer group reading and acknowledging every entry (XCLAIM … LASTID, XACK).
+func BenchmarkStreamXADDCapped(b *testing.B) {
+	ks := New(xNowMs)
+	c := ks.NewClient()
+	c.Apply(xArgv("XGROUP CREATE s g $ MKSTREAM"))
+	add := [][]byte{[]byte("XADD"), []byte("s"), []byte("MAXLEN"), []byte("="), []byte("1000"), nil, []byte("user"), nil, []byte("action"), []byte("login")}
+	claim := xArgv("XCLAIM s g c 0 x TIME 1700000000000 RETRYCOUNT 1 FORCE JUSTID LASTID x")
+	ack := xArgv("XACK s g x")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := strconv.AppendInt(nil, int64(i+1), 10)
+		id = append(id, "-0"...)
+		add[5], add[7] = id, strconv.AppendInt(nil, int64(i%100000), 10)
+		claim[5], claim[13], ack[3] = id, id, id
+		for _, a := range [][][]byte{add, claim, ack} {
+			if err := c.Apply(a); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}
+
 // BenchmarkStreamXADD appends event-like entries (two fields, the first entry's field names)
 // and reports the heap each entry costs.
 func BenchmarkStreamXADD(b *testing.B) {

@@ -136,6 +136,9 @@ func (w *strTwin) reset() {
 	if _, e := w.server("FLUSHALL"); e != "" {
 		w.t.Fatal(e)
 	}
+	if _, e := w.server("SELECT", "0"); e != "" {
+		w.t.Fatal(e)
+	}
 	w.ks.FlushAll()
 	w.c = w.ks.NewClient()
 }
@@ -561,6 +564,33 @@ func strRandomFloat(rng *rand.Rand) string {
 	return b.String()
 }
 
+// TestStringRandomLive sends random commands, in the forms clients send (relative TTLs,
+// SETEX, GETSET, GETEX, INCRBYFLOAT …), to a live server and to the engine: every error reply
+// must match, and so must the datasets (expire times within a few seconds, since each side
+// counts relative TTLs from its own clock).
+func TestStringRandomLive(t *testing.T) {
+	w := newStrTwin(t)
+	seeds := 6
+	if os.Getenv("AOFKIT_LONG") == "1" {
+		seeds = 200
+	}
+	for seed := 0; seed < seeds; seed++ {
+		w.reset()
+		g := &strGen{rng: rand.New(rand.NewPCG(uint64(seed), 0x11fe)), live: true}
+		for i := 0; i < 400; i++ {
+			cmd := g.command()
+			if cmd[0] == "GET" && g.rng.IntN(2) == 0 {
+				cmd = []string{"PFCOUNT", g.hkey()} // more cache refreshes instead
+			}
+			w.do(cmd...)
+		}
+		w.same(fmt.Sprintf("seed %d", seed))
+		if t.Failed() {
+			return
+		}
+	}
+}
+
 // ---- differential test: random command sequences, real AOF, replay, dump ----
 
 // strKeys are the keys random commands use: plain strings and bitmaps on k*, HyperLogLogs on
@@ -570,12 +600,20 @@ var strKeys = []string{"k0", "k1", "k2", "k3", "h0", "h1", "h2"}
 // strGen makes random commands of the string family.
 type strGen struct {
 	rng *rand.Rand
-	pf  int // PFADD element counter
+	// live: commands go straight to a server and the engine (no AOF in between), so no TTL
+	// in the past (a live server expires the key, the loader keeps it), and string writes may
+	// hit HyperLogLogs (corrupting them: both sides keep the same partial updates).
+	live bool
 }
 
 func (g *strGen) pick(l []string) string { return l[g.rng.IntN(len(l))] }
 
-func (g *strGen) key() string { return strKeys[g.rng.IntN(4)] }
+func (g *strGen) key() string {
+	if g.live && g.rng.IntN(5) == 0 {
+		return strKeys[4+g.rng.IntN(3)]
+	}
+	return strKeys[g.rng.IntN(4)]
+}
 func (g *strGen) hkey() string {
 	if g.rng.IntN(10) == 0 {
 		return g.key()
@@ -583,8 +621,13 @@ func (g *strGen) hkey() string {
 	return strKeys[4+g.rng.IntN(3)]
 }
 
-// anyKey is for commands that replace a value entirely: HLL keys too.
-func (g *strGen) anyKey() string { return strKeys[g.rng.IntN(len(strKeys))] }
+// anyKey is for commands that replace a value entirely: HLL keys too, now and then.
+func (g *strGen) anyKey() string {
+	if g.rng.IntN(12) == 0 {
+		return strKeys[4+g.rng.IntN(3)]
+	}
+	return g.key()
+}
 
 var strValues = []string{"", "0", "1", "12", "-7", "9223372036854775807", "-9223372036854775808",
 	"1.5", "abc", "hello world", "\x00\xff\x01", "01", " 3", "3.0e2"}
@@ -609,8 +652,14 @@ func (g *strGen) ttlOpt(get bool) []string {
 	case 3:
 		return []string{"PXAT", strconv.FormatInt(strFar+int64(g.rng.IntN(1000)), 10)}
 	case 4:
+		if g.live {
+			return []string{"PX", "1" + strconv.Itoa(g.rng.IntN(1000)) + "000000"}
+		}
 		return []string{"PXAT", strconv.Itoa(1000 + g.rng.IntN(1000))}
 	case 5:
+		if g.live {
+			return []string{"EX", "9" + strconv.Itoa(g.rng.IntN(1000)) + "000"}
+		}
 		return []string{"EXAT", strconv.Itoa(1 + g.rng.IntN(1000))}
 	case 6:
 		return []string{"EX", g.pick([]string{"0", "-1", "x", "9223372036854776"})}
@@ -629,7 +678,6 @@ func (g *strGen) float() string {
 }
 
 func (g *strGen) element() string {
-	g.pf++
 	if g.rng.IntN(3) == 0 {
 		b := make([]byte, g.rng.IntN(17))
 		for i := range b {
@@ -644,30 +692,40 @@ func (g *strGen) bitfieldOps() []string {
 	var ops []string
 	fail, write := false, false
 	for n := g.rng.IntN(4) + 1; n > 0; n-- {
-		typ := g.pick([]string{"u1", "u4", "u8", "i5", "i8", "u16", "i32", "i64", "u63", "u64", "x8"})
+		typ := g.pick([]string{"u1", "u4", "u8", "i5", "i8", "u16", "i32", "i64", "u63"})
+		if g.rng.IntN(25) == 0 {
+			typ = g.pick([]string{"u64", "x8", "i0"})
+		}
 		off := strconv.Itoa(g.rng.IntN(70))
 		if g.rng.IntN(4) == 0 {
 			off = "#" + strconv.Itoa(g.rng.IntN(5))
 		}
 		val := strconv.Itoa(g.rng.IntN(600) - 300)
 		if g.rng.IntN(8) == 0 {
-			val = g.pick([]string{"9223372036854775807", "-9223372036854775808", "x"})
+			val = g.pick([]string{"9223372036854775807", "-9223372036854775808", "4611686018427387904", "-40000", "70000"})
 		}
-		switch g.rng.IntN(5) {
+		if g.rng.IntN(40) == 0 {
+			val = "x"
+		}
+		switch g.rng.IntN(9) {
 		case 0:
 			ops = append(ops, "GET", typ, off)
-		case 1:
+		case 1, 2, 3:
 			ops = append(ops, "SET", typ, off, val)
 			write = true
-		case 2:
+		case 4, 5, 6:
 			ops = append(ops, "INCRBY", typ, off, val)
 			write = true
-		case 3:
-			ow := g.pick([]string{"WRAP", "SAT", "FAIL", "wrap", "bogus"})
+		case 7:
+			ow := g.pick([]string{"WRAP", "SAT", "FAIL", "fail", "sat", "WRAP", "SAT", "FAIL", "bogus"})
 			fail = fail || strings.EqualFold(ow, "fail")
 			ops = append(ops, "OVERFLOW", ow)
-		case 4:
-			ops = append(ops, "INCRBY", typ, off)
+		case 8:
+			if g.rng.IntN(4) == 0 {
+				ops = append(ops, "INCRBY", typ, off) // missing value: syntax error
+			} else {
+				ops = append(ops, "GET", typ, off)
+			}
 		}
 	}
 	if fail && write {
@@ -721,6 +779,9 @@ func (g *strGen) command() []string {
 	case 11:
 		return []string{"GETSET", g.anyKey(), g.value()}
 	case 12:
+		if r.IntN(2) == 0 {
+			return []string{"GETDEL", g.hkey()}
+		}
 		return []string{"GETDEL", g.anyKey()}
 	case 13:
 		return append([]string{"GETEX", g.anyKey()}, g.ttlOpt(true)...)
@@ -918,4 +979,75 @@ func strRewrite(t *testing.T, srv *redistest.Server) {
 			return
 		}
 	}
+}
+
+// strFamily are the commands of this family, for the fuzz target.
+var strFamily = []string{"SET", "SETNX", "SETEX", "PSETEX", "MSET", "MSETNX", "APPEND", "SETRANGE",
+	"INCR", "DECR", "INCRBY", "DECRBY", "INCRBYFLOAT", "GETSET", "GETDEL", "GETEX", "SETBIT", "BITOP",
+	"BITFIELD", "PFADD", "PFCOUNT", "PFMERGE", "PFDEBUG", "SELECT"}
+
+// FuzzStringFamily applies arbitrary argument lists to the string, bitmap and HyperLogLog
+// commands: nothing may panic, and every refusal must be an error reply (never an
+// UnsupportedError for a well-formed command of this family).
+func FuzzStringFamily(f *testing.F) {
+	f.Add([]byte("\x00k v EX 10\n\x13h a b c\n\x14h\n\x13h \xba\x09\x9d\xba\x00\x00\x00\x00\n\x16todense h"))
+	f.Add([]byte("\x12k 1 HYLL\x01\n\x13k x\n\x07k 5 \x00\x00\n\x14k"))
+	f.Add([]byte("\x12k #3 1\n\x10k SET i64 #1 -1 INCRBY u63 0 -5 OVERFLOW FAIL SET u8 100 300"))
+	f.Add([]byte("\x0ck 0x1p-16445\n\x0ck -1e4932\n\x0ck 1e4932"))
+	f.Add([]byte("\x11not d k\n\x11and d k k k\n\x0fk EXAT 1 PERSIST"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) > 4096 || strLongNumber(data) {
+			return // offsets of hundreds of MB are valid and would only make the fuzzer slow
+		}
+		ks := New(strNow)
+		c := ks.NewClient()
+		for _, line := range strSplit(data, '\n') {
+			if len(line) == 0 {
+				continue
+			}
+			name := strFamily[int(line[0])%len(strFamily)]
+			args := [][]byte{[]byte(name)}
+			for _, a := range strSplit(line[1:], ' ') {
+				args = append(args, a)
+			}
+			err := c.Apply(args)
+			if err != nil && !IsCommandError(err) {
+				var ue *UnsupportedError
+				if !errors.As(err, &ue) || !strings.Contains(ue.Reason, "wrong number of arguments") {
+					t.Fatalf("%q: %v", args, err)
+				}
+			}
+		}
+		for _, e := range ks.DB(0).Keys {
+			if s, ok := e.V.(*String); ok && hllValid(s.B) {
+				hllCount(s.B)
+			}
+		}
+	})
+}
+
+func strSplit(b []byte, sep byte) [][]byte {
+	var out [][]byte
+	for {
+		i := slices.Index(b, sep)
+		if i < 0 {
+			return append(out, b)
+		}
+		out = append(out, b[:i])
+		b = b[i+1:]
+	}
+}
+
+func strLongNumber(b []byte) bool {
+	run := 0
+	for _, ch := range b {
+		if '0' <= ch && ch <= '9' {
+			if run++; run >= 7 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }

@@ -5,8 +5,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strconv"
 	"testing"
+
+	"github.com/aofkit/aofkit/internal/canon"
 )
 
 // hllBig is an element whose hash pattern is 33 long (register 3655): a value a sparse HLL
@@ -184,5 +187,32 @@ func TestHLLScriptMatchesRedis(t *testing.T) {
 		if got := engine[len(engine)-1]; got != want {
 			t.Errorf("seed %d: digest %s, golden table says %s", seed, got, want)
 		}
+	}
+}
+
+// TestStringFixtureKeys rebuilds the fixtures' HyperLogLog and bitmap keys with the commands
+// the fixture workload ran and compares them with what every recorded server version holds.
+func TestStringFixtureKeys(t *testing.T) {
+	f, err := os.Open("testdata/strings/fixture-keys.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want, _, err := canon.ReadJSONL(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks := New(strNow)
+	c := ks.NewClient()
+	for _, p := range []string{"", "i:"} {
+		cmd := []string{"PFADD", p + "hll:1"}
+		for i := 0; i < 500; i++ {
+			cmd = append(cmd, "e"+strconv.Itoa(i))
+		}
+		strApply(t, c, cmd...)
+		strApply(t, c, "SETBIT", p+"bm:1", "100000", "1")
+	}
+	if d := canon.Diff(want, strEngineKeys(t, ks), nil, nil, canon.DiffOptions{}); len(d) > 0 {
+		t.Fatalf("%d differences: %q", len(d), d)
 	}
 }

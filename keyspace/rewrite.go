@@ -155,7 +155,31 @@ func rewriteStream(dst []byte, key []byte, s *canon.Stream) []byte {
 			}
 		}
 	}
-	for _, id := range dangling {
+	// Remove the re-added entries again. Those before the first real entry go with one XTRIM,
+	// which (unlike XDEL) leaves max_deleted_id alone: it is 0-0 when the entries were only
+	// ever trimmed, and XSETID cannot set it back to 0-0 (t_stream.c @ 7.0.15 ignores a zero
+	// MAXDELETEDID). The others need XDEL. Still not representable: a deleted entry between
+	// real entries with max_deleted_id 0-0, which only a version 9 RDB can leave behind.
+	var xdel []canon.StreamID
+	if len(dangling) > 0 {
+		if len(s.Entries) == 0 {
+			dst = aof.AppendCommand(dst, []byte("XTRIM"), key, []byte("MAXLEN"), []byte("="), []byte("0"))
+		} else {
+			first := s.Entries[0].ID
+			trim := false
+			for _, id := range dangling {
+				if id.Compare(first) < 0 {
+					trim = true
+				} else {
+					xdel = append(xdel, id)
+				}
+			}
+			if trim {
+				dst = aof.AppendCommand(dst, []byte("XTRIM"), key, []byte("MINID"), []byte("="), idText(first))
+			}
+		}
+	}
+	for _, id := range xdel {
 		dst = aof.AppendCommand(dst, []byte("XDEL"), key, idText(id))
 	}
 	// Counters: last ID, entries added, max deleted ID; then each group's entries_read.

@@ -1051,3 +1051,46 @@ func strLongNumber(b []byte) bool {
 	}
 	return false
 }
+
+// BenchmarkStringApply measures Client.Apply of common string records (what an AOF holds).
+func BenchmarkStringApply(b *testing.B) {
+	keys := make([][]byte, 100000)
+	for i := range keys {
+		keys[i] = []byte("key:" + strconv.Itoa(i))
+	}
+	val := []byte("some value of medium length, 48 bytes or so....")
+	for _, bc := range []struct {
+		name string
+		args func(i int) [][]byte
+	}{
+		{"SET", func(i int) [][]byte { return [][]byte{[]byte("SET"), keys[i%len(keys)], val} }},
+		{"SET-PXAT", func(i int) [][]byte {
+			return [][]byte{[]byte("SET"), keys[i%len(keys)], val, []byte("PXAT"), []byte("4102444800000")}
+		}},
+		{"INCR", func(i int) [][]byte { return [][]byte{[]byte("INCR"), keys[i%len(keys)]} }},
+		{"APPEND", func(i int) [][]byte { return [][]byte{[]byte("APPEND"), keys[i%1000], []byte("xy")} }},
+		{"SETBIT", func(i int) [][]byte {
+			return [][]byte{[]byte("SETBIT"), keys[i%len(keys)], []byte(strconv.Itoa(i % 4096)), []byte("1")}
+		}},
+		{"PFADD", func(i int) [][]byte {
+			return [][]byte{[]byte("PFADD"), keys[i%100], []byte("element:" + strconv.Itoa(i))}
+		}},
+		{"PFADD+PFCOUNT", func(i int) [][]byte {
+			if i%2 == 0 {
+				return [][]byte{[]byte("PFADD"), keys[i%100], []byte("element:" + strconv.Itoa(i))}
+			}
+			return [][]byte{[]byte("PFCOUNT"), keys[(i-1)%100]}
+		}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			ks := New(strNow)
+			c := ks.NewClient()
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				if err := c.Apply(bc.args(i)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

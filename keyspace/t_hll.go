@@ -513,8 +513,24 @@ func hllCount(b []byte) (card uint64, invalid bool) {
 	var histo [64]int
 	regs := b[hllHdrSize:]
 	if b[4] == hllDense {
-		for i := 0; i < hllRegisters; i++ {
-			histo[hllDenseGet(regs, i)]++
+		// 16 registers in every 12 bytes.
+		for r := regs[:hllDenseSize-hllHdrSize]; len(r) >= 12; r = r[12:] {
+			histo[r[0]&63]++
+			histo[(r[0]>>6|r[1]<<2)&63]++
+			histo[(r[1]>>4|r[2]<<4)&63]++
+			histo[r[2]>>2]++
+			histo[r[3]&63]++
+			histo[(r[3]>>6|r[4]<<2)&63]++
+			histo[(r[4]>>4|r[5]<<4)&63]++
+			histo[r[5]>>2]++
+			histo[r[6]&63]++
+			histo[(r[6]>>6|r[7]<<2)&63]++
+			histo[(r[7]>>4|r[8]<<4)&63]++
+			histo[r[8]>>2]++
+			histo[r[9]&63]++
+			histo[(r[9]>>6|r[10]<<2)&63]++
+			histo[(r[10]>>4|r[11]<<4)&63]++
+			histo[r[11]>>2]++
 		}
 	} else {
 		idx := 0

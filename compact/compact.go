@@ -373,11 +373,21 @@ func (w *writer) multi(src *aof.Source, opt Options) error {
 			return err
 		}
 	}
-	baseName := fmt.Sprintf("%s.%d.base.%s", prefix, next, ext)
-	incrName := fmt.Sprintf("%s.%d.incr.aof", prefix, next)
-	for _, n := range []string{baseName, incrName} {
-		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
-			return fmt.Errorf("%s already exists in %s", n, dir)
+	// The next sequence number whose names are all free: a run killed after renaming its new
+	// files but before replacing the manifest leaves them unlisted, under the numbers the
+	// manifest implies; a second run must not stop there.
+	var baseName, incrName string
+	for ; ; next++ {
+		baseName = fmt.Sprintf("%s.%d.base.%s", prefix, next, ext)
+		incrName = fmt.Sprintf("%s.%d.incr.aof", prefix, next)
+		free := true
+		for _, n := range []string{fmt.Sprintf("%s.%d.base.aof", prefix, next), fmt.Sprintf("%s.%d.base.rdb", prefix, next), incrName} {
+			if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+				free = false
+			}
+		}
+		if free {
+			break
 		}
 	}
 	if err := aof.WriteFileAtomic(dir, baseName, 0o644, func(f io.Writer) error { return w.write(f, true) }); err != nil {

@@ -392,12 +392,12 @@ func (s *geoShape) membersInAreas(z *Zset, areas [9]geoHashBits, limit int64) []
 }
 
 // geoLonLat is extractLongLatOrReply.
-func geoLonLat(a [][]byte) (float64, float64, error) {
-	lon, ok := collParseDouble(a[0])
+func geoLonLat(c *Client, a [][]byte) (float64, float64, error) {
+	lon, ok := collParseDouble(c, a[0])
 	if !ok {
 		return 0, 0, ErrNotFloat
 	}
-	lat, ok := collParseDouble(a[1])
+	lat, ok := collParseDouble(c, a[1])
 	if !ok {
 		return 0, 0, ErrNotFloat
 	}
@@ -423,8 +423,8 @@ func geoUnit(b []byte) (float64, error) {
 }
 
 // geoRadiusArg is extractDistanceOrReply.
-func geoRadiusArg(a [][]byte, s *geoShape) error {
-	d, ok := collParseDouble(a[0])
+func geoRadiusArg(c *Client, a [][]byte, s *geoShape) error {
+	d, ok := collParseDouble(c, a[0])
 	if !ok {
 		return collErr("need numeric radius")
 	}
@@ -441,12 +441,12 @@ func geoRadiusArg(a [][]byte, s *geoShape) error {
 }
 
 // geoBoxArg is extractBoxOrReply.
-func geoBoxArg(a [][]byte, s *geoShape) error {
-	w, ok := collParseDouble(a[0])
+func geoBoxArg(c *Client, a [][]byte, s *geoShape) error {
+	w, ok := collParseDouble(c, a[0])
 	if !ok {
 		return collErr("need numeric width")
 	}
-	h, ok := collParseDouble(a[1])
+	h, ok := collParseDouble(c, a[1])
 	if !ok {
 		return collErr("need numeric height")
 	}
@@ -494,13 +494,14 @@ opts:
 	}
 	scores := make([]float64, n)
 	for i := range scores {
-		lon, lat, err := geoLonLat(a[idx+3*i:])
+		lon, lat, err := geoLonLat(c, a[idx+3*i:])
 		if err != nil {
 			return err
 		}
 		h, _ := geoEncode(lon, lat, geoStepMax)
 		scores[i] = float64(geoAlign52(h))
 	}
+	collSetErange(c.KS, false) // the ZADD it becomes parses its integer scores: errno = 0
 	return zsetAddScores(c, a[1], scores, func(i int) []byte { return a[idx+3*i+2] }, f)
 }
 
@@ -539,10 +540,10 @@ func geoSearch(c *Client, a [][]byte, srcIdx int, kind geoKind) error {
 		base = 6
 		s.circle = true
 		var err error
-		if s.lon, s.lat, err = geoLonLat(a[2:]); err != nil {
+		if s.lon, s.lat, err = geoLonLat(c, a[2:]); err != nil {
 			return err
 		}
-		if err := geoRadiusArg(a[base-2:], &s); err != nil {
+		if err := geoRadiusArg(c, a[base-2:], &s); err != nil {
 			return err
 		}
 	case kind == geoByMember && z == nil:
@@ -553,7 +554,7 @@ func geoSearch(c *Client, a [][]byte, srcIdx int, kind geoKind) error {
 		if err := memberLonLat(a[2]); err != nil {
 			return err
 		}
-		if err := geoRadiusArg(a[base-2:], &s); err != nil {
+		if err := geoRadiusArg(c, a[base-2:], &s); err != nil {
 			return err
 		}
 	default:
@@ -604,20 +605,20 @@ func geoSearch(c *Client, a [][]byte, srcIdx int, kind geoKind) error {
 			i++
 		case collEqualFold(arg, "fromlonlat") && i+2 < len(rest) && search && !fromMember:
 			var err error
-			if s.lon, s.lat, err = geoLonLat(rest[i+1:]); err != nil {
+			if s.lon, s.lat, err = geoLonLat(c, rest[i+1:]); err != nil {
 				return err
 			}
 			fromLoc = true
 			i += 2
 		case collEqualFold(arg, "byradius") && i+2 < len(rest) && search && !byBox:
-			if err := geoRadiusArg(rest[i+1:], &s); err != nil {
+			if err := geoRadiusArg(c, rest[i+1:], &s); err != nil {
 				return err
 			}
 			s.circle = true
 			byRadius = true
 			i += 2
 		case collEqualFold(arg, "bybox") && i+3 < len(rest) && search && !byRadius:
-			if err := geoBoxArg(rest[i+1:], &s); err != nil {
+			if err := geoBoxArg(c, rest[i+1:], &s); err != nil {
 				return err
 			}
 			s.circle = false

@@ -338,8 +338,9 @@ func collPositiveLong(b []byte, msg string) (int64, error) {
 // collTimeout checks a blocking command's timeout in seconds as getTimeoutFromObjectOrReply
 // does (string2ld, then ceil(t*1000) converted to long long, which must not be negative). The
 // value itself is of no use: nothing blocks during a replay.
-func collTimeout(b []byte) error {
+func collTimeout(c *Client, b []byte) error {
 	v, n, flags := collStrtod(b, true)
+	collSetErange(c.KS, flags&collStrtodLDErange != 0) // string2ld: errno = 0, then strtold
 	if len(b) == 0 || collIsSpace(b[0]) || n != len(b) || math.IsNaN(v) {
 		return collErr("timeout is not a float or out of range")
 	}
@@ -639,7 +640,7 @@ func listLmove(c *Client, a [][]byte) error {
 
 // BRPOPLPUSH source destination timeout
 func listBrpoplpush(c *Client, a [][]byte) error {
-	if err := collTimeout(a[3]); err != nil {
+	if err := collTimeout(c, a[3]); err != nil {
 		return err
 	}
 	return listBmove(c, a[1], a[2], false, true)
@@ -655,7 +656,7 @@ func listBlmove(c *Client, a [][]byte) error {
 	if err != nil {
 		return err
 	}
-	if err := collTimeout(a[5]); err != nil {
+	if err := collTimeout(c, a[5]); err != nil {
 		return err
 	}
 	return listBmove(c, a[1], a[2], from, to)
@@ -672,7 +673,7 @@ func listBmove(c *Client, src, dst []byte, from, to bool) error {
 
 // BLPOP/BRPOP key [key ...] timeout
 func listBpop(c *Client, a [][]byte, front bool) error {
-	if err := collTimeout(a[len(a)-1]); err != nil {
+	if err := collTimeout(c, a[len(a)-1]); err != nil {
 		return err
 	}
 	return listPopFirst(c, a[1:len(a)-1], front, 1)
@@ -703,7 +704,7 @@ func listMpop(c *Client, a [][]byte, numkeysIdx int, block bool) error {
 		return err
 	}
 	if block {
-		if err := collTimeout(a[1]); err != nil {
+		if err := collTimeout(c, a[1]); err != nil {
 			return err
 		}
 	}
@@ -773,3 +774,6 @@ func collLower(b []byte) string { return string(bytes.ToLower(b)) }
 // collStr views b as a string without copying, for lookups and comparisons only: the result
 // must not be stored (b may alias a memory-mapped file that is released later).
 func collStr(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
+
+// collBytes views s as a byte slice without copying, for reading only.
+func collBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

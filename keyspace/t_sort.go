@@ -23,6 +23,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 )
 
 // bmSort sorts the n elements reached through cmp and swap (indexes 0..n-1) with the
@@ -192,9 +193,6 @@ func sortCmd(c *Client, a [][]byte) error {
 		}
 		val = e.V
 	}
-	if storeKey == nil {
-		return nil // a read: no effect on the dataset
-	}
 	if val == nil {
 		kind, val = KindList, &List{}
 	}
@@ -266,13 +264,15 @@ func sortCmd(c *Client, a [][]byte) error {
 		for i := range items {
 			it := &items[i]
 			var by []byte
+			var packed bool // an object Redis holds integer-encoded
 			if sortBy != nil {
 				var ok bool
-				if by, ok = sortLookupPattern(c, sortBy, it.elem); !ok {
+				if by, packed, ok = sortLookupPattern(c, sortBy, it.elem); !ok {
 					continue
 				}
 			} else {
-				by = []byte(it.elem)
+				by = collBytes(it.elem)
+				packed = kind == KindList // listpack entries of canonical integers
 			}
 			if alpha {
 				if sortBy != nil {
@@ -280,10 +280,21 @@ func sortCmd(c *Client, a [][]byte) error {
 				}
 				continue
 			}
+			if packed {
+				if v, ok := collParseInt(by); ok {
+					it.score = float64(v) // an integer-encoded object: (long)ptr, no strtod
+					continue
+				}
+			}
+			// strtod(byval) then "eptr[0] != '\0' || errno == ERANGE || isnan": errno is not
+			// cleared first, so an ERANGE left by an earlier parse fails any number.
 			s := collCString(by)
 			v, n, flags := collStrtod(s, false)
+			if flags&collStrtodErange != 0 {
+				collSetErange(c.KS, true)
+			}
 			it.score = v
-			if n != len(s) || math.IsNaN(v) || flags&(collStrtodOverflow|collStrtodUnderflow|collStrtodDenormal) != 0 {
+			if n != len(s) || math.IsNaN(v) || collErangeOf(c.KS) {
 				convErr = true
 			}
 		}
@@ -300,7 +311,7 @@ func sortCmd(c *Client, a [][]byte) error {
 				case x.score < y.score:
 					r = -1
 				default:
-					r = bytes.Compare([]byte(x.elem), []byte(y.elem))
+					r = strings.Compare(x.elem, y.elem)
 				}
 			case sortBy != nil:
 				switch {
@@ -317,7 +328,7 @@ func sortCmd(c *Client, a [][]byte) error {
 					r = bytes.Compare(x.cmp, y.cmp)
 				}
 			default:
-				r = bytes.Compare([]byte(x.elem), []byte(y.elem))
+				r = strings.Compare(x.elem, y.elem)
 			}
 			if desc {
 				r = -r
@@ -334,6 +345,9 @@ func sortCmd(c *Client, a [][]byte) error {
 			}
 		}
 	}
+	if storeKey == nil {
+		return nil // a read (errors above were still checked): no effect on the dataset
+	}
 	out := &List{}
 	for j := start; j <= end; j++ {
 		if len(gets) == 0 {
@@ -341,7 +355,7 @@ func sortCmd(c *Client, a [][]byte) error {
 			continue
 		}
 		for _, g := range gets {
-			v, _ := sortLookupPattern(c, g, items[j].elem)
+			v, _, _ := sortLookupPattern(c, g, items[j].elem)
 			out.PushBack(string(v))
 		}
 	}
@@ -391,15 +405,18 @@ func sortSetOrder(s *Set) []string {
 	return ms
 }
 
-// sortLookupPattern is lookupKeyByPattern: the value pattern names for element subst.
-func sortLookupPattern(c *Client, pattern []byte, subst string) ([]byte, bool) {
+// sortLookupPattern is lookupKeyByPattern: the value pattern names for element subst, and
+// whether Redis would hold that value integer-encoded (a canonical integer in a string, as
+// SET stores it, or in a listpack-encoded hash; "#" is only used by GET, where it does not
+// matter).
+func sortLookupPattern(c *Client, pattern []byte, subst string) ([]byte, bool, bool) {
 	if len(pattern) > 0 && pattern[0] == '#' && (len(pattern) == 1 || pattern[1] == 0) {
-		return []byte(subst), true
+		return []byte(subst), false, true
 	}
 	cs := collCString(pattern)
 	p := bytes.IndexByte(cs, '*')
 	if p < 0 {
-		return nil, false
+		return nil, false, false
 	}
 	var field []byte
 	fieldLen := 0
@@ -418,35 +435,19 @@ func sortLookupPattern(c *Client, pattern []byte, subst string) ([]byte, bool) {
 	key = append(key, pattern[p+1:postEnd]...)
 	e := c.Lookup(key)
 	if e == nil {
-		return nil, false
+		return nil, false, false
 	}
 	if field != nil {
-		if e.V.Kind() != KindHash {
-			return nil, false
+		h, ok := e.V.(*Hash)
+		if !ok {
+			return nil, false, false
 		}
-		return sortHashField(c, e.V, field)
+		v, ok := h.live(field, c.KS.NowMs) // a field whose TTL passed reads as missing
+		return v, h.m == nil, ok
 	}
-	if e.V.Kind() != KindString {
-		return nil, false
-	}
-	return sortStringValue(e.V)
-}
-
-// sortHashField reads a live hash field (hashTypeGetValue while loading: a field whose TTL
-// is before the keyspace clock reads as missing).
-func sortHashField(c *Client, v Value, field []byte) ([]byte, bool) {
-	h, ok := v.(*Hash)
+	s, ok := e.V.(*String)
 	if !ok {
-		return nil, false
+		return nil, false, false
 	}
-	return h.live(field, c.KS.NowMs)
-}
-
-// sortStringValue reads a string value.
-func sortStringValue(v Value) ([]byte, bool) {
-	s, ok := v.(*String)
-	if !ok {
-		return nil, false
-	}
-	return s.B, true
+	return s.B, true, true
 }

@@ -17,8 +17,12 @@ import (
 	"math/big"
 	"slices"
 	"sort"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"weak"
 
 	"github.com/aofkit/aofkit/internal/canon"
 )
@@ -537,7 +541,56 @@ const (
 	collStrtodDenormal                // inexact subnormal result: glibc sets ERANGE too
 	collStrtodLDOverflow              // also beyond the x87 long double range
 	collStrtodLDUnderflow             // also below the x87 long double range
+	collStrtodLDDenormal              // a long double subnormal: strtold sets ERANGE
+
+	collStrtodErange   = collStrtodOverflow | collStrtodUnderflow | collStrtodDenormal     // strtod set ERANGE
+	collStrtodLDErange = collStrtodLDOverflow | collStrtodLDUnderflow | collStrtodLDDenormal // strtold set ERANGE
 )
+
+// errno. The server's strtod-based parsers leave errno == ERANGE behind them (string2d and
+// string2ld clear it first, zslParseRange and SORT do not), and SORT's numeric conversion
+// fails while it is set — even for a valid number, even when an earlier command set it. The
+// flag is kept per keyspace, outside the core structures, in a table keyed by weak pointers
+// (an entry goes away with its keyspace); the fast path costs one atomic load while no
+// keyspace has it set.
+var (
+	collErangeSet atomic.Int64 // keyspaces whose flag is set
+	collErange    sync.Map     // weak.Pointer[Keyspace] -> bool
+)
+
+// collErangeOf reports whether errno would be ERANGE in ks's server.
+func collErangeOf(ks *Keyspace) bool {
+	if collErangeSet.Load() == 0 {
+		return false
+	}
+	v, ok := collErange.Load(weak.Make(ks))
+	return ok && v.(bool)
+}
+
+// collSetErange records errno == ERANGE (on) or anything else.
+func collSetErange(ks *Keyspace, on bool) {
+	if !on && collErangeSet.Load() == 0 {
+		return
+	}
+	wp := weak.Make(ks)
+	old, loaded := collErange.Load(wp)
+	if loaded && old.(bool) == on || !loaded && !on {
+		return
+	}
+	if !loaded {
+		runtime.AddCleanup(ks, func(wp weak.Pointer[Keyspace]) {
+			if v, ok := collErange.LoadAndDelete(wp); ok && v.(bool) {
+				collErangeSet.Add(-1)
+			}
+		}, wp)
+	}
+	collErange.Store(wp, on)
+	if on {
+		collErangeSet.Add(1)
+	} else {
+		collErangeSet.Add(-1)
+	}
+}
 
 // collIsSpace is isspace in the C locale.
 func collIsSpace(ch byte) bool { return ch == ' ' || (ch >= '\t' && ch <= '\r') }
@@ -714,19 +767,23 @@ func collLongDoubleRange(text string, over bool) int {
 		}
 		return 0
 	}
-	if f.MantExp(nil) < -16445 { // below half the smallest subnormal (2^-16445) rounds to 0
+	switch e := f.MantExp(nil); {
+	case e < -16445: // below half the smallest subnormal (2^-16445): rounds to 0
 		return collStrtodLDUnderflow
+	case e <= -16382: // below the smallest normal (2^-16382)
+		return collStrtodLDDenormal
 	}
 	return 0
 }
 
 // collParseDouble is string2d (getDoubleFromObject): the whole argument must be a number
 // strtod reads, without leading blanks, not NaN, not out of range.
-func collParseDouble(b []byte) (float64, bool) {
+func collParseDouble(c *Client, b []byte) (float64, bool) {
+	v, n, flags := collStrtod(b, false)
+	collSetErange(c.KS, flags&collStrtodErange != 0) // errno = 0, then strtod
 	if len(b) == 0 || collIsSpace(b[0]) {
 		return 0, false
 	}
-	v, n, flags := collStrtod(b, false)
 	if n != len(b) || math.IsNaN(v) || flags&(collStrtodOverflow|collStrtodUnderflow) != 0 {
 		return 0, false
 	}
@@ -766,26 +823,29 @@ func (r *zrangeSpec) lteMax(v float64) bool {
 // zsetParseRange is zslParseRange: "(" makes a bound exclusive; the rest goes to strtod,
 // which must use every byte up to the C string's end (blanks before the number are fine,
 // an empty bound is 0); NaN is refused.
-func zsetParseRange(min, max []byte) (zrangeSpec, bool) {
+func zsetParseRange(c *Client, min, max []byte) (zrangeSpec, bool) {
 	var r zrangeSpec
 	var ok bool
-	if r.min, r.minex, ok = zsetParseBound(min); !ok {
+	if r.min, r.minex, ok = zsetParseBound(c, min); !ok {
 		return r, false
 	}
-	if r.max, r.maxex, ok = zsetParseBound(max); !ok {
+	if r.max, r.maxex, ok = zsetParseBound(c, max); !ok {
 		return r, false
 	}
 	return r, true
 }
 
-func zsetParseBound(b []byte) (float64, bool, bool) {
+func zsetParseBound(c *Client, b []byte) (float64, bool, bool) {
 	s := collCString(b)
 	ex := false
 	if len(s) > 0 && s[0] == '(' {
 		ex = true
 		s = s[1:]
 	}
-	v, n, _ := collStrtod(s, false)
+	v, n, flags := collStrtod(s, false)
+	if flags&collStrtodErange != 0 { // strtod without resetting errno first
+		collSetErange(c.KS, true)
+	}
 	if n != len(s) || math.IsNaN(v) {
 		return 0, false, false
 	}
@@ -1038,7 +1098,7 @@ opts:
 	}
 	scores := make([]float64, n)
 	for j := range scores {
-		v, ok := collParseDouble(a[idx+2*j])
+		v, ok := collParseDouble(c, a[idx+2*j])
 		if !ok {
 			return ErrNotFloat
 		}
@@ -1112,7 +1172,7 @@ func zsetRemRange(c *Client, a [][]byte, typ zrangeType) error {
 		}
 	case zrangeScore:
 		var ok bool
-		if rs, ok = zsetParseRange(a[2], a[3]); !ok {
+		if rs, ok = zsetParseRange(c, a[2], a[3]); !ok {
 			return collErr("min or max is not a float")
 		}
 	case zrangeLex:
@@ -1222,7 +1282,7 @@ func zsetPopFirst(c *Client, keys [][]byte, min bool, count int64) error {
 
 // BZPOPMIN/BZPOPMAX key [key ...] timeout
 func zsetBpop(c *Client, a [][]byte, min bool) error {
-	if err := collTimeout(a[len(a)-1]); err != nil {
+	if err := collTimeout(c, a[len(a)-1]); err != nil {
 		return err
 	}
 	return zsetPopFirst(c, a[1:len(a)-1], min, 1)
@@ -1246,7 +1306,7 @@ func zsetMpop(c *Client, a [][]byte, numkeysIdx int, block bool) error {
 		return err
 	}
 	if block {
-		if err := collTimeout(a[1]); err != nil {
+		if err := collTimeout(c, a[1]); err != nil {
 			return err
 		}
 	}
@@ -1364,7 +1424,7 @@ func zsetStoreOp(c *Client, a [][]byte, op zsetOp) error {
 		case op != zopDiff && remaining >= int(setnum)+1 && collEqualFold(a[j], "weights"):
 			j++
 			for i := range src {
-				w, ok := collParseDouble(a[j])
+				w, ok := collParseDouble(c, a[j])
 				if !ok {
 					return collErr("weight value is not a float")
 				}
@@ -1514,7 +1574,7 @@ func zsetRangeStore(c *Client, a [][]byte) error {
 		}
 	case zrangeScore:
 		var ok bool
-		if rs, ok = zsetParseRange(a[minIdx], a[maxIdx]); !ok {
+		if rs, ok = zsetParseRange(c, a[minIdx], a[maxIdx]); !ok {
 			return collErr("min or max is not a float")
 		}
 	case zrangeLex:

@@ -253,7 +253,7 @@ func TestCollParseRanges(t *testing.T) {
 		}
 	}
 	for _, tc := range []struct {
-		min, max string
+		min, max  string
 		ok, empty bool
 	}{
 		{"-", "+", true, false}, {"[a", "[a", true, false}, {"(a", "[a", true, true},

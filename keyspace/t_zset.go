@@ -15,9 +15,9 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"runtime"
 	"slices"
 	"sort"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -543,7 +543,7 @@ const (
 	collStrtodLDUnderflow             // also below the x87 long double range
 	collStrtodLDDenormal              // a long double subnormal: strtold sets ERANGE
 
-	collStrtodErange   = collStrtodOverflow | collStrtodUnderflow | collStrtodDenormal     // strtod set ERANGE
+	collStrtodErange   = collStrtodOverflow | collStrtodUnderflow | collStrtodDenormal       // strtod set ERANGE
 	collStrtodLDErange = collStrtodLDOverflow | collStrtodLDUnderflow | collStrtodLDDenormal // strtold set ERANGE
 )
 

@@ -28,9 +28,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -949,6 +951,14 @@ func multi(c []string) dop { return dop{cmds: [][]string{{"MULTI"}, c, {"EXEC"}}
 // genSteps generates a sequence of n steps from the table's implemented entries.
 func genSteps(r *rand.Rand, table []genEntry, n int) []dop {
 	g := &gen{r: r}
+	// Half the sequences focus on a few random kinds of step (six times their weight), so
+	// that commands of one family meet often enough to reach their rarer interplays.
+	table = slices.Clone(table)
+	if g.chance(0.5) {
+		for i := 0; i < 8; i++ {
+			table[g.n(len(table))].weight *= 6
+		}
+	}
 	total := 0
 	for _, e := range table {
 		total += e.weight
@@ -1305,6 +1315,36 @@ func lastLines(s string, n int) string {
 	return strings.Join(l, "\n")
 }
 
+// signature names the kind of a failure: the first line of each problem without the key
+// names, values and digests, and the kinds of its differences ("missing", "value differs", …).
+func signature(problems []string) string {
+	var parts []string
+	digest := regexp.MustCompile(`[0-9a-f]{40}`)
+	for _, p := range problems {
+		lines := strings.Split(p, "\n")
+		head := digest.ReplaceAllString(lines[0], "…")
+		kinds := map[string]bool{}
+		for _, l := range lines[1:] {
+			l = strings.TrimSpace(l)
+			if !strings.HasPrefix(l, "db ") {
+				continue
+			}
+			if i := strings.Index(l, "\": "); i >= 0 {
+				k := l[i+3:]
+				if j := strings.Index(k, ":"); j >= 0 {
+					k = k[:j]
+				}
+				kinds[k] = true
+			}
+		}
+		if len(kinds) > 0 {
+			head += " [" + strings.Join(slices.Sorted(maps.Keys(kinds)), ", ") + "]"
+		}
+		parts = append(parts, head)
+	}
+	return strings.Join(parts, "; ")
+}
+
 // minimise shrinks a failing sequence by delta debugging (ddmin over steps), keeping each
 // reduction that still fails; at most budget runs.
 func (rn *runner) minimise(s sequence, budget int) sequence {
@@ -1447,7 +1487,7 @@ func TestDifferentialRedis(t *testing.T) {
 	}
 	var passed, failed atomic.Int64
 	var mu sync.Mutex
-	reported := 0
+	signatures := map[string]int{} // kind of failure -> how many sequences showed it
 	start := time.Now()
 	for _, seed := range seeds {
 		t.Run(strconv.FormatUint(seed, 10), func(t *testing.T) {
@@ -1460,12 +1500,18 @@ func TestDifferentialRedis(t *testing.T) {
 				return
 			}
 			failed.Add(1)
+			sig := signature(problems)
 			mu.Lock()
-			first := reported < 2
-			reported++
+			signatures[sig]++
+			first := signatures[sig] == 1 && len(signatures) <= 8
 			mu.Unlock()
 			msg := strings.Join(problems, "\n")
-			if first && os.Getenv("AOFKIT_DIFF_NOMIN") != "1" {
+			if !first {
+				// Another sequence already showed (and minimised) this kind of failure.
+				t.Errorf("%s\n(kind of failure already reported: %s)\n%s", msg, sig, s.format())
+				return
+			}
+			if os.Getenv("AOFKIT_DIFF_NOMIN") != "1" {
 				m := rn.minimise(s, 80)
 				if len(m.ops) < len(s.ops) {
 					if p := rn.run(m); len(p) > 0 {
@@ -1479,6 +1525,9 @@ func TestDifferentialRedis(t *testing.T) {
 	}
 	t.Cleanup(func() {
 		t.Logf("%d sequences: %d passed, %d failed, in %s", len(seeds), passed.Load(), failed.Load(), time.Since(start).Round(time.Second))
+		for _, sig := range slices.Sorted(maps.Keys(signatures)) {
+			t.Logf("  %d× %s", signatures[sig], sig)
+		}
 	})
 }
 

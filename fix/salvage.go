@@ -51,11 +51,12 @@ func salvageResync(data []byte, from int, base int64) int {
 	for q := from; q < len(data); q++ {
 		c := data[q]
 		if c != '*' && !(c == '#' && q > 0 && data[q-1] == '\n') {
-			j := bytes.IndexAny(data[q:], "*#")
+			// the next candidate after q (data[q] itself may be a '#' inside a line)
+			j := bytes.IndexAny(data[q+1:], "*#")
 			if j < 0 {
 				break
 			}
-			q += j - 1
+			q += j
 			continue
 		}
 		if resyncAt(data, q, base) {
@@ -153,14 +154,16 @@ func (p *Plan) salvageFile(i int) error {
 			}
 			// Damaged: drop from the record (or its open MULTI) to where records parse again.
 			from := r.Offset
-			if multiStart >= 0 {
-				from = multiStart
-				multiStart = -1
-				skipToExec = true
-			}
 			next := salvageResync(data, int(r.Offset)+1, 0)
 			if next < int(r.Offset) {
 				next = int(r.Offset) + 1
+			}
+			if multiStart >= 0 {
+				from = multiStart
+				multiStart = -1
+				// Drop on to the transaction's EXEC, unless the damaged record was that EXEC
+				// (then the records after it are outside the transaction and stay).
+				skipToExec = !looksLikeExec(r) && execAhead(data, next)
 			}
 			drop(from, int64(next))
 			sc.Resume(int64(next))
@@ -171,6 +174,40 @@ func (p *Plan) salvageFile(i int) error {
 		f.Removed = mergeRanges(removed)
 		return nil
 	})
+}
+
+// looksLikeExec reports whether a damaged record is, by its first argument (as the loader
+// frames it) or, when none could be read, by its first bytes, an EXEC.
+func looksLikeExec(r *aof.Record) bool {
+	name := r.Raw
+	if len(r.Args) > 0 {
+		name = r.Args[0]
+	} else if i := bytes.Index(r.Raw, []byte("\r\n$")); i >= 0 && len(r.Raw) > i+4 {
+		name = r.Raw[i+3:] // after "*N\r\n$L": skip to the payload's line
+		if j := bytes.IndexByte(name, '\n'); j >= 0 {
+			name = name[j+1:]
+		}
+	}
+	return len(name) >= 3 && bytes.EqualFold(name[:3], []byte("exe"))
+}
+
+// execAhead reports whether, from offset q of data, a good EXEC comes before any good MULTI
+// (or the file ends first): the transaction that the damage interrupted is still open there.
+func execAhead(data []byte, q int) bool {
+	sc := aof.NewScanner(data[q:], int64(q), nil)
+	for sc.Next() {
+		r := sc.Record()
+		if !goodRecord(r) {
+			continue
+		}
+		switch {
+		case cmdIs(r, "exec"):
+			return true
+		case cmdIs(r, "multi"):
+			return false
+		}
+	}
+	return true
 }
 
 func cmdIs(r *aof.Record, name string) bool {

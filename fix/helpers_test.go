@@ -562,3 +562,8 @@ func readLines(r io.Reader) <-chan string {
 	}()
 	return ch
 }
+
+func isDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
+}

@@ -567,3 +567,17 @@ func isDir(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.IsDir()
 }
+
+// readDirAll returns every name in dir, with whether it is a directory.
+func readDirAll(t testing.TB, dir string) map[string]bool {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, e := range ents {
+		out[e.Name()] = e.IsDir()
+	}
+	return out
+}

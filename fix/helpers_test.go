@@ -581,3 +581,5 @@ func readDirAll(t testing.TB, dir string) map[string]bool {
 	}
 	return out
 }
+
+func removeFile(path string) error { return os.Remove(path) }

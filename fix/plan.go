@@ -287,6 +287,11 @@ func (p *Plan) planTruncate() error {
 			if cut < p.rdbEnd(i) {
 				return &UnfixableError{File: f.Name, Offset: cut, Reason: "the damage is inside the RDB section, which cannot be cut"}
 			}
+			if cut == 0 && f.part.Role == aof.RoleBase {
+				// Cutting here would keep nothing of the set (an RDB base whose magic is
+				// damaged reads as RESP garbage at offset 0, and lands here too).
+				return &UnfixableError{File: f.Name, Offset: 0, Reason: "the base file is damaged from its first byte (if it is an RDB base, its REDIS signature is damaged): truncating would keep nothing of the set; restore the base from a backup, or try --salvage"}
+			}
 			p.cutAt(i, cut, "damage in "+f.Name)
 			return nil
 		}

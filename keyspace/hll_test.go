@@ -164,10 +164,19 @@ func TestHLLScript(t *testing.T) {
 }
 
 // TestHLLScriptMatchesRedis runs the same workloads on the server and compares the bytes of
-// every key after every step, and checks the recorded digests.
+// every key after every step, and checks the recorded digests; AOFKIT_LONG=1 adds 50 seeds.
 func TestHLLScriptMatchesRedis(t *testing.T) {
 	w := newStrTwin(t)
+	seeds := map[uint64]string{}
 	for seed, want := range hllGolden {
+		seeds[seed] = want
+	}
+	if os.Getenv("AOFKIT_LONG") == "1" {
+		for seed := uint64(100); seed < 150; seed++ {
+			seeds[seed] = ""
+		}
+	}
+	for seed, want := range seeds {
 		w.reset()
 		script := hllScript(seed)
 		engine := hllDigests(t, script)
@@ -184,7 +193,7 @@ func TestHLLScriptMatchesRedis(t *testing.T) {
 				t.Fatalf("seed %d step %d %s: server and engine bytes differ", seed, i, strQuoteArgs(cmd))
 			}
 		}
-		if got := engine[len(engine)-1]; got != want {
+		if got := engine[len(engine)-1]; want != "" && got != want {
 			t.Errorf("seed %d: digest %s, golden table says %s", seed, got, want)
 		}
 	}

@@ -335,11 +335,24 @@ var strCases = []strCase{
 	{"pfmerge wrongtype", [][]string{{"SADD", "s", "m"}}, strCmd("PFMERGE", "d", "s"), "WRONGTYPE Operation against a key holding the wrong kind of value", []string{"s=SET"}},
 	{"pfmerge dest not hll", [][]string{{"SET", "d", "x"}}, strCmd("PFMERGE", "d"), "WRONGTYPE Key is not a valid HyperLogLog string value.", []string{"d=x"}},
 	{"pfmerge creates", nil, strCmd("PFMERGE", "d", "x"), "", []string{"d=HLL"}},
+	{"pfadd corrupt sparse", [][]string{{"SET", "h", hllShort}}, strCmd("PFADD", "h", "x8784"), "INVALIDOBJ Corrupted HLL object detected", []string{"h=" + hllShort}},
+	{"pfadd corrupt keeps partial update", [][]string{{"SET", "h", hllShort}}, strCmd("PFADD", "h", "x16698", "x8784"), "INVALIDOBJ Corrupted HLL object detected", []string{"h=" + hllShort[:16] + "\x80\x7f\xfd"}},
+	{"pfadd past the end works", [][]string{{"SET", "h", hllOverVal}}, strCmd("PFADD", "h", "x8784"), "", []string{"h=" + hllOverVal[:15] + "\x80\x7f\xfe\x84\x81"}},
+	{"pfadd promote corrupt", [][]string{{"SET", "h", hllOverVal}}, strCmd("PFADD", "h", hllBig), "INVALIDOBJ Corrupted HLL object detected", []string{"h=" + hllOverVal}},
+	{"pfmerge corrupt source", [][]string{{"SET", "h", hllOverVal}}, strCmd("PFMERGE", "d", "h"), "INVALIDOBJ Corrupted HLL object detected", []string{"h=" + hllOverVal}},
+	{"pfdebug todense corrupt", [][]string{{"SET", "h", hllOverVal}}, strCmd("PFDEBUG", "TODENSE", "h"), "INVALIDOBJ Corrupted HLL object detected", []string{"h=" + hllOverVal}},
 	{"pfdebug missing", nil, strCmd("PFDEBUG", "TODENSE", "h"), "ERR The specified key does not exist", nil},
 	{"pfdebug unknown", [][]string{{"PFADD", "h", "a"}}, strCmd("PFDEBUG", "nope", "h"), "ERR Unknown PFDEBUG subcommand 'nope'", []string{"h=HLL"}},
 	{"pfdebug decode dense", [][]string{{"PFADD", "h", "a"}, {"PFDEBUG", "TODENSE", "h"}}, strCmd("PFDEBUG", "DECODE", "h"), "ERR HLL encoding is not sparse", []string{"h=HLL"}},
 	{"pfdebug not hll", [][]string{{"SET", "h", "x"}}, strCmd("PFDEBUG", "GETREG", "h"), "WRONGTYPE Key is not a valid HyperLogLog string value.", []string{"h=x"}},
 }
+
+// Corrupt sparse HLLs: registers 0..16382 only (stale cache); and a fresh HLL followed by a
+// VAL run past register 16383. "x16698" maps to register 0, "x8784" to register 16383.
+const (
+	hllShort   = "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x7f\xfe"
+	hllOverVal = "HYLL\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x7f\xff\x81"
+)
 
 // strDescribe renders db 0 of a dataset as the table's "key=value[@expire]" strings; other
 // types print as their type name in upper case, HLL strings as "HLL".

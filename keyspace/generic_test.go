@@ -505,8 +505,9 @@ func TestGenericRefused(t *testing.T) {
 	ks := New(gtNow)
 	mod := gtFooter([]byte{7, 0x81, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 10)
 	err := ks.NewClient().Apply(gtArgs(gtCmd("RESTORE", "m", "0", mod)))
-	if err == nil || IsCommandError(err) && err.Error() != "ERR Bad data format" {
-		t.Errorf("RESTORE of a module payload: %v", err)
+	var ue *UnsupportedError
+	if !errors.As(err, &ue) {
+		t.Errorf("RESTORE of a module payload: %v, want an UnsupportedError", err)
 	}
 }
 

@@ -228,6 +228,7 @@ func (h *Hash) Delete(field []byte) bool {
 }
 
 // SetFieldExpire sets the TTL of an existing field (absolute unix ms; NoExpiry removes it).
+// The caller checks that the field exists. Cost: O(1).
 func (h *Hash) SetFieldExpire(field []byte, ms int64) {
 	if ms == NoExpiry {
 		h.clearTTL(field)

@@ -99,10 +99,11 @@ func (c *Client) run(args [][]byte, inExec bool) error {
 	case "exec":
 		return ErrExecNoMulti
 	case "select":
-		n, err := strconv.Atoi(string(args[1]))
-		if err != nil {
+		v, ok := strParseInt(args[1]) // string2ll: no '+', no leading zeros
+		if !ok || v < -1<<31 || v > 1<<31-1 {
 			return &CommandError{"ERR value is not an integer or out of range"}
 		}
+		n := int(v)
 		if n < 0 || n >= c.KS.MaxDBs {
 			return ErrDBIndex
 		}

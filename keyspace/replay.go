@@ -106,7 +106,13 @@ func replayFile(ctx context.Context, ks *Keyspace, st *ReplayStats, p aof.Part, 
 			st.RDBVersion = info.Version
 		}
 		for _, f := range funcs {
-			ks.Libraries[string(f.Name)] = &Library{Name: string(f.Name), Engine: string(f.Engine), Code: Clone(f.Code)}
+			// Name and engine as FUNCTION LOAD reads the header (quotes included), not the
+			// rdb package's plain split.
+			name, engine, reason := LibraryMeta(f.Code)
+			if reason != "" {
+				return &ReplayError{File: p.Name, Offset: -1, Err: fmt.Errorf("function library in the RDB section: %s", reason)}
+			}
+			ks.Libraries[name] = &Library{Name: name, Engine: engine, Code: Clone(f.Code)}
 		}
 		start = info.End
 	}

@@ -133,13 +133,17 @@ func writeKept(f *FileChange, dir, name string) error {
 	})
 }
 
-// Apply carries out the plan: into opt.Output when set (the input is left untouched), else in
+// Apply carries out the plan: into opt.Output when set (the input is left untouched; with
+// nothing to change OUT gets an unchanged copy), else in
 // place under DESIGN.md's safety rules — a tail cut of the last file saves the tail to a sidecar
 // first; any other change writes new files and swaps the manifest last, so a kill -9 at any
 // moment leaves a set that loads to the old or the new state. Errors leave the input as it was
 // or fully repaired, never in between.
 func (p *Plan) Apply(ctx context.Context) (*Result, error) {
 	if !p.Change {
+		if p.opt.Output != "" {
+			return p.applyCopy() // the unchanged copy OUT asks for
+		}
 		return &Result{Output: p.Path}, nil
 	}
 	if err := ctx.Err(); err != nil {

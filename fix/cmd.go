@@ -134,7 +134,8 @@ func action(c *cli.Context) error {
 	if !asJSON {
 		renderPlan(w, plan, out.DryRun)
 	}
-	if !plan.Change {
+	// With nothing to change, -o OUT still gets its copy (a script may use OUT after exit 0).
+	if !plan.Change && (opt.Output == "" || out.DryRun) {
 		if asJSON {
 			return cliutil.WriteJSON(w, out)
 		}
@@ -220,8 +221,11 @@ func renderPlan(w io.Writer, p *Plan, dry bool) {
 			what := d.Command
 			if what == "" {
 				what = "damaged bytes"
+			} else if strings.IndexFunc(what, func(r rune) bool { return r < 0x20 || r > 0x7e }) >= 0 {
+				what = fmt.Sprintf("%q", what) // a damaged record's name may hold CR, LF or binary
 			}
-			fmt.Fprintf(w, "      offset %d-%d: %s %s\n", d.Offset, d.End, what, strings.Join(quoteAll(d.Keys), " "))
+			line := fmt.Sprintf("      offset %d-%d: %s %s", d.Offset, d.End, what, strings.Join(quoteAll(d.Keys), " "))
+			fmt.Fprintln(w, strings.TrimRight(line, " "))
 		}
 	}
 	for _, n := range p.Notes {
@@ -233,6 +237,10 @@ func renderPlan(w io.Writer, p *Plan, dry bool) {
 }
 
 func renderResult(w io.Writer, p *Plan, r *Result) {
+	if !p.Change {
+		fmt.Fprintf(w, "Nothing to change: the input is copied unchanged to %s.\n", r.Output)
+		return
+	}
 	fmt.Fprintf(w, "Done: %s repaired.\n", r.Output)
 	for _, b := range r.Backups {
 		fmt.Fprintf(w, "  kept: %s\n", b)

@@ -540,24 +540,20 @@ func listTrim(c *Client, a [][]byte) error {
 	return nil
 }
 
-// popN removes up to count elements from one end of the list at key, deleting the key when
-// it becomes empty, and returns them in pop order.
-func listPopN(c *Client, key []byte, l *List, front bool, count int64) []string {
-	if count > int64(l.n) {
-		count = int64(l.n)
+// listPopN removes up to count elements from one end of the list at key, deleting the key
+// when it becomes empty.
+func listPopN(c *Client, key []byte, l *List, front bool, count int64) {
+	if count >= int64(l.n) {
+		c.Delete(key)
+		return
 	}
-	out := make([]string, 0, count)
 	for ; count > 0; count-- {
 		if front {
-			out = append(out, l.PopFront())
+			l.PopFront()
 		} else {
-			out = append(out, l.PopBack())
+			l.PopBack()
 		}
 	}
-	if l.n == 0 {
-		c.Delete(key)
-	}
-	return out
 }
 
 // LPOP/RPOP key [count]

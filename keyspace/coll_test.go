@@ -441,6 +441,50 @@ func TestCollListRing(t *testing.T) {
 	}
 }
 
+// TestCollSetRandom checks the packed and map forms of Set against a map.
+func TestCollSetRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	for round := 0; round < 20; round++ {
+		s := &Set{}
+		model := map[string]bool{}
+		for op := 0; op < 400; op++ {
+			m := strconv.Itoa(r.IntN(60))
+			if r.IntN(10) == 0 {
+				m = strings.Repeat(m, 40) // longer than a packed member may be
+			}
+			if r.IntN(3) > 0 || op < 40 {
+				if got, want := s.add([]byte(m)), !model[m]; got != want {
+					t.Fatalf("add(%q) = %v, want %v", m, got, want)
+				}
+				model[m] = true
+			} else {
+				if got := s.del(m); got != model[m] {
+					t.Fatalf("del(%q) = %v", m, got)
+				}
+				delete(model, m)
+			}
+			if s.Len() != len(model) {
+				t.Fatalf("len %d, want %d", s.Len(), len(model))
+			}
+		}
+		seen := map[string]bool{}
+		s.Each(func(m string) bool { seen[m] = true; return true })
+		for m := range model {
+			if !seen[m] || !s.Has([]byte(m)) {
+				t.Fatalf("member %q lost", m)
+			}
+		}
+		if len(seen) != len(model) {
+			t.Fatalf("each saw %d, want %d", len(seen), len(model))
+		}
+		c := s.clone()
+		c.add([]byte("clone-only"))
+		if s.Has([]byte("clone-only")) {
+			t.Fatal("clone shares changes")
+		}
+	}
+}
+
 // TestCollBmSort: whatever the ties, positions lrange..rrange hold what a full sort puts
 // there, and a range covering everything sorts everything.
 func TestCollBmSort(t *testing.T) {
@@ -874,8 +918,11 @@ func (g *collGen) n(k int) int             { return g.r.IntN(k) }
 func (g *collGen) key() string             { return g.pick("k0", "k1", "k2", "k3", "k4", "g0", "g1") }
 func (g *collGen) geoKey() string          { return g.pick("g0", "g1", "g0", "k0") }
 func (g *collGen) elem() string {
-	return g.pick("a", "b", "c", "d", "e", "1", "2", "10", "-3", "1.5", "x y", "", "zz")
+	return g.pick("a", "b", "c", "d", "e", "1", "2", "10", "-3", "1.5", "x y", "", "zz", collLong70)
 }
+// collLong70 is a member too long for Redis's listpack encodings (and the packed Set).
+var collLong70 = strings.Repeat("L", 70)
+
 func (g *collGen) int(lo, hi int) string { return strconv.Itoa(lo + g.r.IntN(hi-lo+1)) }
 func (g *collGen) score() string {
 	if g.n(3) == 0 {

@@ -6,17 +6,25 @@ package keyspace
 // determined (the whole set goes), otherwise it is refused with an *UnsupportedError.
 
 import (
+	"strings"
+
 	"github.com/aofkit/aofkit/internal/canon"
 )
 
-// setSmall is how many members a set holds in a plain slice before it gets a map.
-const setSmall = 16
+// A small set (at most setPackedMax members of at most setPackedLen bytes) is packed into one
+// immutable string, each member as a length byte and its bytes; larger sets use a map.
+const (
+	setPackedMax = 32
+	setPackedLen = 64
+)
 
 // Set is a set value: distinct members, immutable strings copied from the input. Small sets
-// are a slice scanned linearly, larger ones a map. Membership costs O(1) (O(16) while small).
+// are one packed string scanned linearly (one allocation per change), larger ones a map.
+// Membership costs O(1) (small sets: a scan of at most 32 members).
 type Set struct {
-	small []string
-	m     map[string]struct{}
+	pk string              // packed members while m == nil
+	n  int                 // members in pk
+	m  map[string]struct{} // nil while packed
 }
 
 // Kind reports KindSet.
@@ -27,7 +35,7 @@ func (s *Set) Len() int {
 	if s.m != nil {
 		return len(s.m)
 	}
-	return len(s.small)
+	return s.n
 }
 
 // Has reports whether member is in the set. Cost: O(1).
@@ -38,15 +46,26 @@ func (s *Set) has(m string) bool {
 		_, ok := s.m[m]
 		return ok
 	}
-	for _, x := range s.small {
-		if x == m {
-			return true
-		}
-	}
-	return false
+	return s.find(m) >= 0
 }
 
-// Each calls fn for every member, in no particular order, until fn returns false.
+// find is the offset of m's length byte in pk, or -1.
+func (s *Set) find(m string) int {
+	if len(m) > setPackedLen {
+		return -1
+	}
+	for i := 0; i < len(s.pk); {
+		l := int(s.pk[i])
+		if l == len(m) && s.pk[i+1:i+1+l] == m {
+			return i
+		}
+		i += 1 + l
+	}
+	return -1
+}
+
+// Each calls fn for every member, in no particular order, until fn returns false. The
+// strings are immutable and may be kept.
 func (s *Set) Each(fn func(member string) bool) { s.each(fn) }
 
 func (s *Set) each(fn func(string) bool) {
@@ -58,10 +77,12 @@ func (s *Set) each(fn func(string) bool) {
 		}
 		return
 	}
-	for _, m := range s.small {
-		if !fn(m) {
+	for i := 0; i < len(s.pk); {
+		l := int(s.pk[i])
+		if !fn(s.pk[i+1 : i+1+l]) {
 			return
 		}
+		i += 1 + l
 	}
 }
 
@@ -70,26 +91,24 @@ func (s *Set) add(member []byte) bool {
 	if s.has(collStr(member)) {
 		return false
 	}
-	s.insert(string(member))
+	s.insert(collStr(member))
 	return true
 }
 
-// insert adds m, which is not present and is kept as is.
+// insert adds m, which is not present; its bytes are copied unless m is already immutable
+// set memory (a member handed out by each).
 func (s *Set) insert(m string) {
-	if s.m != nil {
-		s.m[m] = struct{}{}
+	if s.m == nil && s.n < setPackedMax && len(m) <= setPackedLen {
+		s.pk = s.pk + string([]byte{byte(len(m))}) + m
+		s.n++
 		return
 	}
-	if len(s.small) < setSmall {
-		s.small = append(s.small, m)
-		return
+	if s.m == nil {
+		m := make(map[string]struct{}, 2*setPackedMax)
+		s.each(func(x string) bool { m[x] = struct{}{}; return true })
+		s.m, s.pk, s.n = m, "", 0
 	}
-	s.m = make(map[string]struct{}, 2*setSmall)
-	for _, x := range s.small {
-		s.m[x] = struct{}{}
-	}
-	s.small = nil
-	s.m[m] = struct{}{}
+	s.m[strings.Clone(m)] = struct{}{}
 }
 
 // del removes m and reports whether it was there.
@@ -101,16 +120,13 @@ func (s *Set) del(m string) bool {
 		delete(s.m, m)
 		return true
 	}
-	for i, x := range s.small {
-		if x == m {
-			last := len(s.small) - 1
-			s.small[i] = s.small[last]
-			s.small[last] = ""
-			s.small = s.small[:last]
-			return true
-		}
+	i := s.find(m)
+	if i < 0 {
+		return false
 	}
-	return false
+	s.pk = s.pk[:i] + s.pk[i+1+len(m):]
+	s.n--
+	return true
 }
 
 func (s *Set) members() []string {
@@ -122,7 +138,7 @@ func (s *Set) members() []string {
 // NewSet returns a set holding copies of members (repeats are kept once). Cost: O(n).
 func NewSet(members [][]byte) *Set {
 	s := &Set{}
-	if len(members) > setSmall {
+	if len(members) > setPackedMax {
 		s.m = make(map[string]struct{}, len(members))
 	}
 	for _, m := range members {
@@ -132,15 +148,13 @@ func NewSet(members [][]byte) *Set {
 }
 
 func (s *Set) clone() *Set {
-	c := &Set{}
-	if s.m != nil {
-		c.m = make(map[string]struct{}, len(s.m))
-		for m := range s.m {
-			c.m[m] = struct{}{}
-		}
-		return c
+	if s.m == nil {
+		return &Set{pk: s.pk, n: s.n} // immutable: shared
 	}
-	c.small = append([]string(nil), s.small...)
+	c := &Set{m: make(map[string]struct{}, len(s.m))}
+	for m := range s.m {
+		c.m[m] = struct{}{}
+	}
 	return c
 }
 

@@ -920,6 +920,7 @@ func (g *collGen) geoKey() string          { return g.pick("g0", "g1", "g0", "k0
 func (g *collGen) elem() string {
 	return g.pick("a", "b", "c", "d", "e", "1", "2", "10", "-3", "1.5", "x y", "", "zz", collLong70)
 }
+
 // collLong70 is a member too long for Redis's listpack encodings (and the packed Set).
 var collLong70 = strings.Repeat("L", 70)
 

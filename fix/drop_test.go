@@ -303,3 +303,70 @@ func snapshot(t testing.TB, path string) fileSet {
 	}
 	return fileSet{filepath.Base(path): readFile(t, path)}
 }
+
+// TestDropAcrossFiles: --drop set removes every SET record of every RESP part of a set (the
+// RESP base and both incr files), in place; what the new manifest lists is the input with those
+// records cut out by hand, and it loads to the hand-cut set's dataset.
+func TestDropAcrossFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), aofDir)
+	copyFixture(t, fxMPResp, dir)
+	hand := filepath.Join(t.TempDir(), aofDir)
+	copyFixture(t, fxMPResp, hand)
+	n := 0
+	for _, f := range []string{baseResp, incr2, incr3} {
+		b := readFile(t, filepath.Join(hand, f))
+		recs := parseRESP(t, b, 0)
+		for i := len(recs) - 1; i >= 0; i-- {
+			if recs[i].Arg0 == "SET" {
+				b = cut(b, recs[i].Off, recs[i].End)
+				n++
+			}
+		}
+		writeFile(t, filepath.Join(hand, f), b)
+	}
+	r, rep := runFixJSON(t, "--drop", "SET", "--yes", dir)
+	if r.code != 0 {
+		t.Fatalf("fix: %s", r)
+	}
+	var dropped int64
+	for _, f := range rep.Plan.Files {
+		dropped += f.DroppedRecords
+	}
+	if dropped != int64(n) {
+		t.Errorf("dropped_records %d in all, want %d", dropped, n)
+	}
+	if got, want := readListed(t, dir), readListed(t, hand); !got.equal(want) {
+		t.Errorf("result lists %v, want %v", got, want)
+	}
+	if d := sameData(mustLoad(t, hand), mustLoad(t, dir)); d != "" {
+		t.Errorf("dataset differs from the hand-cut set's:\n%s", d)
+	}
+	checkMovedAside(t, filepath.Join(realRoot, fxMPResp), dir)
+}
+
+// TestDropTransactionFraming: dropping MULTI or EXEC records would leave transactions open or
+// stray (the loader then reverts or ignores them, and redis-check-aof rejects the file): fix
+// must refuse (usage error, exit 2) or produce a result that check accepts and that loads
+// with aof-load-truncated no — never exit 0 with a set the server refuses.
+func TestDropTransactionFraming(t *testing.T) {
+	for _, name := range []string{"exec", "multi", "multi,exec"} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "appendonly.aof")
+			copyFixture(t, fxSingle, p)
+			r := runFix(t, "--drop", name, "--yes", p)
+			switch r.code {
+			case 2:
+				return
+			case 0:
+				if _, ok, log := load(t, p, false); !ok {
+					t.Errorf("fix --drop %s exited 0, and the result does not load:\n%s", name, lastLines(log, 4))
+				}
+				if c := runCheckValid(t, p); !c {
+					t.Errorf("fix --drop %s exited 0, and check rejects the result", name)
+				}
+			default:
+				t.Errorf("exit %d: %s", r.code, r)
+			}
+		})
+	}
+}

@@ -8,6 +8,7 @@ package fix_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/aofkit/aofkit/check"
 	"github.com/aofkit/aofkit/fix"
 	"github.com/aofkit/aofkit/internal/canon"
 	"github.com/aofkit/aofkit/internal/cliutil"
@@ -583,3 +585,13 @@ func readDirAll(t testing.TB, dir string) map[string]bool {
 }
 
 func removeFile(path string) error { return os.Remove(path) }
+
+// runCheckValid reports whether the check engine finds path valid.
+func runCheckValid(t testing.TB, path string) bool {
+	t.Helper()
+	rep, err := check.Run(context.Background(), check.Options{Path: path})
+	if err != nil {
+		t.Fatalf("check %s: %v", path, err)
+	}
+	return rep.Valid
+}

@@ -451,6 +451,9 @@ func (p *Plan) planDrop() error {
 	for _, n := range p.opt.Drop {
 		names[strings.ToLower(strings.TrimSpace(n))] = true
 	}
+	if names["multi"] != names["exec"] {
+		return &UsageError{"--drop multi or exec alone would leave transactions open or stray EXECs (the server refuses or reverts them): drop both, or neither"}
+	}
 	if p.opt.Since != nil {
 		seen := false
 		err := p.eachRecord(func(i int, r *aof.Record, _ []byte) error {

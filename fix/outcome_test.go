@@ -328,3 +328,26 @@ func TestBaseDamagedAtStart(t *testing.T) {
 		}
 	}
 }
+
+// TestHistoryEntriesKept: a manifest with a history entry (as Redis writes during a rewrite) keeps
+// it, after the base, when fix replaces the manifest; the result loads.
+func TestHistoryEntriesKept(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), aofDir)
+	copyFixture(t, fxMPRDB, dir)
+	es := parseManifest(t, readFile(t, filepath.Join(dir, manifestName)))
+	hist := mfEntry{Name: "appendonly.aof.1.base.rdb", Seq: 1, Type: 'h'}
+	es = append([]mfEntry{es[0], hist}, es[1:]...)
+	writeFile(t, filepath.Join(dir, manifestName), manifestText(es))
+	writeFile(t, filepath.Join(dir, hist.Name), readFile(t, filepath.Join(dir, baseRDB)))
+	b := readFile(t, filepath.Join(dir, incr2))
+	out, _ := recordBoundaries(parseRESP(t, b, 0))
+	writeFile(t, filepath.Join(dir, incr2), insert(b, out[2], "garbage\r\n"))
+	if r := runFix(t, "--yes", dir); r.code != 0 {
+		t.Fatalf("fix: %s", r)
+	}
+	got := parseManifest(t, readFile(t, filepath.Join(dir, manifestName)))
+	if len(got) != 3 || got[0].Type != 'b' || got[1] != hist || got[2].Type != 'i' {
+		t.Errorf("manifest after fix: %+v, want base, the history entry, one incr", got)
+	}
+	mustLoad(t, dir)
+}

@@ -485,6 +485,80 @@ func TestCollSetRandom(t *testing.T) {
 	}
 }
 
+// TestCollZsetRandom checks the packed and tree forms of Zset against a map, across the
+// conversions (more than 32 members, members longer than 64 bytes).
+func TestCollZsetRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for round := 0; round < 30; round++ {
+		z := &Zset{}
+		model := map[string]float64{}
+		limit := 20 + r.IntN(80)
+		for op := 0; op < 600; op++ {
+			m := strconv.Itoa(r.IntN(limit))
+			if r.IntN(30) == 0 {
+				m = strings.Repeat(m, 33)
+			}
+			sc := float64(r.IntN(7))
+			switch k := r.IntN(10); {
+			case k < 5:
+				if !z.zadd([]byte(m), sc, zaddFlags{}) {
+					t.Fatal("NaN?")
+				}
+				model[m] = sc
+			case k < 7:
+				if !z.zadd([]byte(m), sc, zaddFlags{incr: true}) {
+					t.Fatal("NaN?")
+				}
+				model[m] += sc
+			default:
+				_, got := z.del(m)
+				if _, want := model[m]; got != want {
+					t.Fatalf("del(%q) = %v, want %v", m, got, want)
+				}
+				delete(model, m)
+			}
+			if z.Len() != len(model) {
+				t.Fatalf("round %d op %d: len %d, want %d", round, op, z.Len(), len(model))
+			}
+		}
+		want := make([]zentry, 0, len(model))
+		for m, sc := range model {
+			want = append(want, zentry{sc, m})
+			if got, ok := z.Score([]byte(m)); !ok || got != sc {
+				t.Fatalf("Score(%q) = %v, %v; want %v", m, got, ok, sc)
+			}
+		}
+		slices.SortFunc(want, zcmp)
+		if got := z.entries(); !slices.Equal(got, want) {
+			t.Fatalf("round %d: entries %v, want %v", round, got, want)
+		}
+		for i := range want {
+			if c := z.seek(i); !c.ok() || c.entry() != want[i] {
+				t.Fatalf("seek(%d) wrong", i)
+			}
+		}
+		rs := zrangeSpec{min: 2, max: 4, maxex: true}
+		var inRange []zentry
+		for cur := z.firstInRange(&rs); cur.ok() && rs.lteMax(cur.score()); cur.next() {
+			inRange = append(inRange, cur.entry())
+		}
+		var wantRange []zentry
+		for _, e := range want {
+			if e.score >= 2 && e.score < 4 {
+				wantRange = append(wantRange, e)
+			}
+		}
+		if !slices.Equal(inRange, wantRange) {
+			t.Fatalf("range [2,4): %v, want %v", inRange, wantRange)
+		}
+		c := z.clone()
+		c.zadd([]byte("clone-only"), 1, zaddFlags{})
+		if _, ok := z.Score([]byte("clone-only")); ok {
+			t.Fatal("clone shares changes")
+		}
+	}
+}
+
 // TestCollBmSort: whatever the ties, positions lrange..rrange hold what a full sort puts
 // there, and a range covering everything sorts everything.
 func TestCollBmSort(t *testing.T) {

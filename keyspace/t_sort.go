@@ -245,9 +245,9 @@ func sortCmd(c *Client, a [][]byte) error {
 			}
 			var cur zcursor
 			if desc {
-				cur = v.t.seek(int(vlen - 1 - start))
+				cur = v.seek(int(vlen - 1 - start))
 			} else {
-				cur = v.t.seek(int(start))
+				cur = v.seek(int(start))
 			}
 			for k := int64(0); k < n; k++ {
 				items = append(items, sortItem{elem: cur.member()})

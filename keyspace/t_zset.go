@@ -376,25 +376,69 @@ func buildZtree(ents []zentry) ztree {
 // Zset
 
 // Zset is a sorted-set value: members (immutable strings copied from the input) with float64
-// scores, ordered by (score, member bytes). Membership costs O(1) (O(32) while small), rank
-// and range queries O(log n).
+// scores, ordered by (score, member bytes). A small set (at most zsetSmall members of at most
+// zsetPackedLen bytes) is one packed immutable string in that order, each entry the score's
+// 8 bytes, a length byte and the member; a larger one is a B+tree plus a dict. Membership
+// costs O(1) (small sets: a scan), rank and range queries O(log n) (small sets: O(n)).
 type Zset struct {
-	dict map[string]float64 // nil while the set has at most zsetSmall members
+	pk   string             // packed entries while t.root == nil
+	n    int                // entries in pk
+	dict map[string]float64 // tree form with more than zsetSmall members
 	t    ztree
 }
+
+// zsetPackedLen is the longest member a packed sorted set holds (zset-max-listpack-value).
+const zsetPackedLen = 64
 
 // Kind reports KindZset.
 func (z *Zset) Kind() Kind { return KindZset }
 
+func (z *Zset) packed() bool { return z.t.root == nil }
+
 // Len returns the number of members. Cost: O(1).
-func (z *Zset) Len() int { return z.t.len() }
+func (z *Zset) Len() int {
+	if z.packed() {
+		return z.n
+	}
+	return z.t.len()
+}
 
 // Score returns the score of member and whether it is present. Cost: O(1) (small sets: a scan
 // of at most 32 entries).
 func (z *Zset) Score(member []byte) (float64, bool) { return z.get(collStr(member)) }
 
-// Each calls fn for every member in order until fn returns false. Cost: O(n).
+// zpackAt decodes the packed entry at offset i and returns it with the next offset.
+func zpackAt(pk string, i int) (zentry, int) {
+	var bits uint64
+	for k := 7; k >= 0; k-- {
+		bits = bits<<8 | uint64(pk[i+k])
+	}
+	l := int(pk[i+8])
+	return zentry{math.Float64frombits(bits), pk[i+9 : i+9+l]}, i + 9 + l
+}
+
+func zpackAppend(b []byte, e zentry) []byte {
+	bits := math.Float64bits(e.score)
+	for k := 0; k < 8; k++ {
+		b = append(b, byte(bits>>(8*k)))
+	}
+	b = append(b, byte(len(e.member)))
+	return append(b, e.member...)
+}
+
+// Each calls fn for every member in order until fn returns false. The member strings are
+// immutable and may be kept. Cost: O(n).
 func (z *Zset) Each(fn func(member string, score float64) bool) {
+	if z.packed() {
+		for i := 0; i < len(z.pk); {
+			var e zentry
+			e, i = zpackAt(z.pk, i)
+			if !fn(e.member, e.score) {
+				return
+			}
+		}
+		return
+	}
 	for c := z.t.seek(0); c.ok(); c.next() {
 		if !fn(c.member(), c.score()) {
 			return
@@ -402,27 +446,86 @@ func (z *Zset) Each(fn func(member string, score float64) bool) {
 	}
 }
 
+// entries returns every entry in order.
+func (z *Zset) entries() []zentry {
+	out := make([]zentry, 0, z.Len())
+	z.Each(func(m string, s float64) bool { out = append(out, zentry{s, m}); return true })
+	return out
+}
+
+// view is the B+tree to read ranges from: a packed set gets a temporary one.
+func (z *Zset) view() *ztree {
+	if z.packed() {
+		t := buildZtree(z.entries())
+		return &t
+	}
+	return &z.t
+}
+
 // get returns the score of member m.
 func (z *Zset) get(m string) (float64, bool) {
-	if z.dict != nil {
-		s, ok := z.dict[m]
-		return s, ok
-	}
-	if z.t.root != nil {
-		for _, e := range z.t.root.ents {
+	switch {
+	case z.packed():
+		if len(m) > zsetPackedLen {
+			return 0, false
+		}
+		for i := 0; i < len(z.pk); {
+			var e zentry
+			e, i = zpackAt(z.pk, i)
 			if e.member == m {
 				return e.score, true
 			}
+		}
+		return 0, false
+	case z.dict != nil:
+		s, ok := z.dict[m]
+		return s, ok
+	}
+	for _, e := range z.t.root.ents { // a small tree (long members): one leaf
+		if e.member == m {
+			return e.score, true
 		}
 	}
 	return 0, false
 }
 
-// add inserts member m, which is not present; m is kept (it must not alias the input).
+// add inserts member m, which is not present; its bytes are copied.
 func (z *Zset) add(m string, score float64) {
-	z.t.insert(zentry{score, m})
+	e := zentry{score, m}
+	if z.packed() {
+		if z.n < zsetSmall && len(m) <= zsetPackedLen {
+			i := 0
+			for i < len(z.pk) {
+				cur, next := zpackAt(z.pk, i)
+				if zcmp(cur, e) > 0 {
+					break
+				}
+				i = next
+			}
+			b := make([]byte, 0, len(z.pk)+9+len(m))
+			b = append(b, z.pk[:i]...)
+			b = zpackAppend(b, e)
+			b = append(b, z.pk[i:]...)
+			z.pk, z.n = string(b), z.n+1
+			return
+		}
+		ents := z.entries()
+		z.pk, z.n = "", 0
+		z.t = buildZtree(ents)
+		if z.t.root == nil {
+			z.t.root = &znode{}
+		}
+		if len(ents)+1 > zsetSmall {
+			z.dict = make(map[string]float64, len(ents)+1)
+			for _, x := range ents {
+				z.dict[x.member] = x.score
+			}
+		}
+	}
+	e.member = strings.Clone(m)
+	z.t.insert(e)
 	if z.dict != nil {
-		z.dict[m] = score
+		z.dict[e.member] = score
 	} else if z.t.len() > zsetSmall {
 		z.dict = make(map[string]float64, z.t.len())
 		z.Each(func(m string, s float64) bool { z.dict[m] = s; return true })
@@ -431,6 +534,20 @@ func (z *Zset) add(m string, score float64) {
 
 // del removes member m (any string with its bytes) and returns the stored entry.
 func (z *Zset) del(m string) (zentry, bool) {
+	if z.packed() {
+		if len(m) > zsetPackedLen {
+			return zentry{}, false
+		}
+		for i := 0; i < len(z.pk); {
+			e, next := zpackAt(z.pk, i)
+			if e.member == m {
+				z.pk, z.n = z.pk[:i]+z.pk[next:], z.n-1
+				return e, true
+			}
+			i = next
+		}
+		return zentry{}, false
+	}
 	s, ok := z.get(m)
 	if !ok {
 		return zentry{}, false
@@ -443,6 +560,11 @@ func (z *Zset) del(m string) (zentry, bool) {
 
 // rescore moves member m from score old to score new.
 func (z *Zset) rescore(m string, old, new float64) {
+	if z.packed() {
+		z.del(m)
+		z.add(m, new)
+		return
+	}
 	e, _ := z.t.delete(zentry{old, m})
 	z.t.insert(zentry{new, e.member})
 	if z.dict != nil {
@@ -450,15 +572,37 @@ func (z *Zset) rescore(m string, old, new float64) {
 	}
 }
 
+// seek returns a cursor on the member of rank r.
+func (z *Zset) seek(r int) zcursor { return z.view().seek(r) }
+
 func (z *Zset) clone() *Zset {
-	ents := make([]zentry, 0, z.Len())
-	z.Each(func(m string, s float64) bool { ents = append(ents, zentry{s, m}); return true })
-	return zsetFromSorted(ents)
+	if z.packed() {
+		return &Zset{pk: z.pk, n: z.n} // immutable: shared
+	}
+	return zsetFromSorted(z.entries())
 }
 
 // zsetFromSorted builds a zset from entries sorted by zcmp with distinct members.
 func zsetFromSorted(ents []zentry) *Zset {
+	if len(ents) <= zsetSmall {
+		fits := true
+		size := 0
+		for _, e := range ents {
+			fits = fits && len(e.member) <= zsetPackedLen
+			size += 9 + len(e.member)
+		}
+		if fits {
+			b := make([]byte, 0, size)
+			for _, e := range ents {
+				b = zpackAppend(b, e)
+			}
+			return &Zset{pk: string(b), n: len(ents)}
+		}
+	}
 	z := &Zset{t: buildZtree(ents)}
+	if z.t.root == nil {
+		z.t.root = &znode{}
+	}
 	if len(ents) > zsetSmall {
 		z.dict = make(map[string]float64, len(ents))
 		for _, e := range ents {
@@ -941,14 +1085,15 @@ func (r *zlexSpec) empty() bool {
 	return cmp > 0 || (cmp == 0 && (r.minex || r.maxex))
 }
 
-func (z *Zset) last() zcursor { return z.t.seek(z.Len() - 1) }
+func (z *Zset) last() zcursor { return z.seek(z.Len() - 1) }
 
 // firstInRange is zslFirstInRange: the first member with a score >= min, if it is <= max.
 func (z *Zset) firstInRange(r *zrangeSpec) zcursor {
 	if r.min > r.max || (r.min == r.max && (r.minex || r.maxex)) || z.Len() == 0 {
 		return zcursor{}
 	}
-	c := z.t.seek(z.t.countBefore(func(e zentry) bool { return !r.gteMin(e.score) }))
+	t := z.view()
+	c := t.seek(t.countBefore(func(e zentry) bool { return !r.gteMin(e.score) }))
 	if !c.ok() || !r.lteMax(c.score()) {
 		return zcursor{}
 	}
@@ -960,7 +1105,8 @@ func (z *Zset) lastInRange(r *zrangeSpec) zcursor {
 	if r.min > r.max || (r.min == r.max && (r.minex || r.maxex)) || z.Len() == 0 {
 		return zcursor{}
 	}
-	c := z.t.seek(z.t.countBefore(func(e zentry) bool { return r.lteMax(e.score) }) - 1)
+	t := z.view()
+	c := t.seek(t.countBefore(func(e zentry) bool { return r.lteMax(e.score) }) - 1)
 	if !c.ok() || !r.gteMin(c.score()) {
 		return zcursor{}
 	}
@@ -972,7 +1118,7 @@ func (z *Zset) inLexRange(r *zlexSpec) bool {
 	if r.empty() || z.Len() == 0 {
 		return false
 	}
-	last, first := z.last(), z.t.seek(0)
+	last, first := z.last(), z.seek(0)
 	return r.gteMin(last.member()) && r.lteMax(first.member())
 }
 
@@ -985,10 +1131,10 @@ func (z *Zset) firstInLex(r *zlexSpec) zcursor {
 	}
 	var c zcursor
 	if z.Len() <= zsetLPMax {
-		for c = z.t.seek(0); c.ok() && !r.gteMin(c.member()); c.next() {
+		for c = z.seek(0); c.ok() && !r.gteMin(c.member()); c.next() {
 		}
 	} else {
-		c = z.t.seek(z.t.countBefore(func(e zentry) bool { return !r.gteMin(e.member) }))
+		c = z.t.seek(z.t.countBefore(func(e zentry) bool { return !r.gteMin(e.member) })) // > zsetLPMax: a tree
 	}
 	if !c.ok() || !r.lteMax(c.member()) {
 		return zcursor{}
@@ -1006,7 +1152,7 @@ func (z *Zset) lastInLex(r *zlexSpec) zcursor {
 		for c = z.last(); c.ok() && !r.lteMax(c.member()); c.prev() {
 		}
 	} else {
-		c = z.t.seek(z.t.countBefore(func(e zentry) bool { return r.lteMax(e.member) }) - 1)
+		c = z.t.seek(z.t.countBefore(func(e zentry) bool { return r.lteMax(e.member) }) - 1) // a tree
 	}
 	if !c.ok() || !r.gteMin(c.member()) {
 		return zcursor{}
@@ -1046,7 +1192,7 @@ func (z *Zset) zadd(member []byte, score float64, f zaddFlags) bool {
 		return true
 	}
 	if !f.xx {
-		z.add(string(member), score)
+		z.add(collStr(member), score) // add copies
 	}
 	return true
 }
@@ -1204,7 +1350,7 @@ func zsetRemRange(c *Client, a [][]byte, typ zrangeType) error {
 		if end >= n {
 			end = n - 1
 		}
-		for cur, k := z.t.seek(int(start)), start; k <= end; k++ {
+		for cur, k := z.seek(int(start)), start; k <= end; k++ {
 			victims = append(victims, cur.entry())
 			cur.next()
 		}
@@ -1232,7 +1378,7 @@ func zsetPopN(c *Client, key []byte, z *Zset, min bool, count int64) {
 	for ; count > 0 && z.Len() > 0; count-- {
 		var cur zcursor
 		if min {
-			cur = z.t.seek(0)
+			cur = z.seek(0)
 		} else {
 			cur = z.last()
 		}
@@ -1611,9 +1757,9 @@ func zsetRangeStore(c *Client, a [][]byte) error {
 			}
 			var cur zcursor
 			if rev {
-				cur = z.t.seek(int(n - 1 - start))
+				cur = z.seek(int(n - 1 - start))
 			} else {
-				cur = z.t.seek(int(start))
+				cur = z.seek(int(start))
 			}
 			for k := start; k <= end; k++ {
 				res = append(res, cur.entry())

@@ -19,7 +19,18 @@ package keyspace_test
 //	AOFKIT_DIFF_NOMIN=1    do not minimise a failing sequence
 //
 // A failure prints the seed, the variant and the command sequence as redis-cli lines,
-// minimised (delta debugging against fresh servers) unless AOFKIT_DIFF_NOMIN=1.
+// minimised (delta debugging against fresh servers) unless AOFKIT_DIFF_NOMIN=1; failures are
+// grouped by kind and the first of each kind is minimised.
+//
+// One allowance: with --aof-use-rdb-preamble no, Redis's own RESP rewrite drops pending
+// entries whose stream entry is gone (reference §4.3), so before that variant's BGREWRITEAOF
+// the runner removes them on the live server with the XCLAIM the server itself propagates
+// (dropDanglingPEL); otherwise the server's AOF would not hold its own dataset. Our compact
+// keeps such entries, which the other variants check.
+//
+// TestDifferentialRedisCases runs hand-written sequences the same way (regressions and rare
+// corners); TestDifferentialCoverage says which write commands the generator covers and which
+// generated steps the engine cannot replay yet (those are left out of the random runs).
 
 import (
 	"bytes"
@@ -1089,7 +1100,8 @@ type runner struct {
 	t testing.TB
 }
 
-// toArgs converts strings to go-redis arguments, resolving $DUMP / $FUNCDUMP placeholders.
+// resolve converts strings to go-redis arguments, replacing the $DUMP / $FUNCDUMP
+// placeholders with the server's DUMP / FUNCTION DUMP reply.
 func resolve(ctx context.Context, conn *redis.Conn, c []string) []any {
 	out := make([]any, len(c))
 	for i, a := range c {

@@ -385,6 +385,12 @@ func TestCollListRing(t *testing.T) {
 	var model []string
 	for op := 0; op < 20000; op++ {
 		v := strconv.Itoa(op)
+		switch r.IntN(50) {
+		case 0:
+			v += strings.Repeat("x", 5000) // a chunk of its own
+		case 1:
+			v += strings.Repeat("y", 200) // a two-byte length
+		}
 		switch k := r.IntN(9); {
 		case k == 0:
 			l.PushFront(v)
@@ -436,6 +442,23 @@ func TestCollListRing(t *testing.T) {
 				if l.At(i) != s {
 					t.Fatalf("op %d: At(%d) = %q, want %q", op, i, l.At(i), s)
 				}
+			}
+			if len(model) > 0 {
+				from := r.IntN(len(model))
+				var fwd, back []string
+				l.Range(from, false, func(s string) bool { fwd = append(fwd, s); return true })
+				l.Range(from, true, func(s string) bool { back = append(back, s); return true })
+				wantBack := slices.Clone(model[:from+1])
+				slices.Reverse(wantBack)
+				if !slices.Equal(fwd, model[from:]) || !slices.Equal(back, wantBack) {
+					t.Fatalf("op %d: Range(%d) wrong", op, from)
+				}
+			}
+			c := l.clone()
+			var got []string
+			c.each(func(_ int, s string) bool { got = append(got, s); return true })
+			if !slices.Equal(got, model) && !(len(got) == 0 && len(model) == 0) {
+				t.Fatalf("op %d: clone differs", op)
 			}
 		}
 	}
@@ -1718,6 +1741,16 @@ func TestCollMemory(t *testing.T) {
 	measure("list, 48-byte elements", func(c *Client) {
 		for i := 0; i < n; i++ {
 			apply(c, "RPUSH", "l", collValue48)
+		}
+	})
+	measure("list, 8-byte elements", func(c *Client) {
+		for i := 0; i < n; i++ {
+			apply(c, "LPUSH", "l", fmt.Sprintf("%08d", i))
+		}
+	})
+	measure("lists of 3 elements", func(c *Client) {
+		for i := 0; i < n; i++ {
+			apply(c, "RPUSH", "l:"+strconv.Itoa(i/3), "m"+strconv.Itoa(i%3))
 		}
 	})
 	measure("set, element:NNNNNN", func(c *Client) {

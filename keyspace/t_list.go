@@ -12,20 +12,171 @@ package keyspace
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/aofkit/aofkit/internal/canon"
 )
 
-// List is a list value: a deque held in a ring buffer, so pushes and pops at either end cost
-// O(1) amortised and reading element i costs O(1); inserting or removing in the middle moves
-// the shorter side. Elements are immutable strings copied from the input, so clones share
-// them.
+// List is a list value, held like Redis's quicklist: a deque of chunks of up to
+// listChunkCap bytes, each packing its elements as (length varint, bytes, reversed length
+// varint) so that either end can be read, with free room at the end a chunk grows towards.
+// Pushes and pops at either end cost O(1) amortised; reaching element i costs O(i/elements
+// per chunk); inserting, replacing or removing in the middle rewrites one chunk. An element
+// costs its bytes plus 2 to 6 bytes.
+//
+// Strings returned by At, PopFront, PopBack and Range view the list's memory: they are valid
+// until the list next changes (copy them to keep them).
 type List struct {
-	ring []string // len(ring) is 0 or a power of two
-	head int      // index in ring of element 0
-	n    int      // number of elements
+	c lring
+	n int
+}
+
+// listChunkCap is the size a chunk fills to (elements larger than that get a chunk each).
+const listChunkCap = 4096
+
+type lchunk struct {
+	b      []byte // elements in b[lo:hi]
+	lo, hi int
+	n      int
+}
+
+// lring is a ring-buffer deque of chunks.
+type lring struct {
+	buf  []*lchunk // len is 0 or a power of two
+	head int
+	n    int
+}
+
+func (r *lring) at(i int) *lchunk { return r.buf[(r.head+i)&(len(r.buf)-1)] }
+
+func (r *lring) set(i int, c *lchunk) { r.buf[(r.head+i)&(len(r.buf)-1)] = c }
+
+func (r *lring) resize(need int) {
+	c := 1
+	for c < need {
+		c <<= 1
+	}
+	nb := make([]*lchunk, c)
+	for i := 0; i < r.n; i++ {
+		nb[i] = r.at(i)
+	}
+	r.buf, r.head = nb, 0
+}
+
+func (r *lring) pushBack(c *lchunk) {
+	if r.n == len(r.buf) {
+		r.resize(r.n + 1)
+	}
+	r.set(r.n, c)
+	r.n++
+}
+
+func (r *lring) pushFront(c *lchunk) {
+	if r.n == len(r.buf) {
+		r.resize(r.n + 1)
+	}
+	r.head = (r.head - 1) & (len(r.buf) - 1)
+	r.buf[r.head] = c
+	r.n++
+}
+
+// remove drops chunk i; replace puts cs in place of chunk i.
+func (r *lring) remove(i int) { r.replace(i, nil) }
+
+func (r *lring) replace(i int, cs []*lchunk) {
+	all := make([]*lchunk, 0, r.n-1+len(cs))
+	for j := 0; j < r.n; j++ {
+		if j == i {
+			all = append(all, cs...)
+		} else {
+			all = append(all, r.at(j))
+		}
+	}
+	*r = lring{}
+	if len(all) > 0 {
+		r.resize(len(all))
+		copy(r.buf, all)
+		r.n = len(all)
+	}
+}
+
+func (r *lring) popFront() {
+	r.buf[r.head] = nil
+	r.head = (r.head + 1) & (len(r.buf) - 1)
+	r.n--
+	r.shrink()
+}
+
+func (r *lring) popBack() {
+	r.set(r.n-1, nil)
+	r.n--
+	r.shrink()
+}
+
+func (r *lring) shrink() {
+	if len(r.buf) > 16 && r.n < len(r.buf)/4 {
+		r.resize(r.n * 2)
+	}
+}
+
+// Element encoding.
+
+func listVarLen(x int) int {
+	n := 1
+	for x >= 0x80 {
+		x >>= 7
+		n++
+	}
+	return n
+}
+
+func listEncLen(l int) int { return 2*listVarLen(l) + l }
+
+// listEncode writes element s into dst, which has exactly listEncLen(len(s)) bytes.
+func listEncode(dst []byte, s string) {
+	k := listVarLen(len(s))
+	x := len(s)
+	for i := 0; i < k; i++ {
+		c := byte(x & 0x7f)
+		if i < k-1 {
+			c |= 0x80
+		}
+		dst[i] = c
+		dst[len(dst)-1-i] = c
+		x >>= 7
+	}
+	copy(dst[k:], s)
+}
+
+// listFwd decodes the element starting at p: its bytes and where the next one starts.
+func listFwd(b []byte, p int) (string, int) {
+	x, k := 0, 0
+	for shift := 0; ; shift += 7 {
+		c := b[p+k]
+		k++
+		x |= int(c&0x7f) << shift
+		if c < 0x80 {
+			break
+		}
+	}
+	return collStr(b[p+k : p+k+x]), p + 2*k + x
+}
+
+// listBack decodes the element ending at e: its bytes and where it starts.
+func listBack(b []byte, e int) (string, int) {
+	x, k := 0, 0
+	for shift := 0; ; shift += 7 {
+		k++
+		c := b[e-k]
+		x |= int(c&0x7f) << shift
+		if c < 0x80 {
+			break
+		}
+	}
+	return collStr(b[e-k-x : e-k]), e - 2*k - x
 }
 
 // Kind reports KindList.
@@ -34,168 +185,326 @@ func (l *List) Kind() Kind { return KindList }
 // Len returns the number of elements. Cost: O(1).
 func (l *List) Len() int { return l.n }
 
-// At returns element i (0 is the head); i must be in [0, Len()). Cost: O(1).
-func (l *List) At(i int) string { return l.ring[(l.head+i)&(len(l.ring)-1)] }
-
-func (l *List) setAt(i int, s string) { l.ring[(l.head+i)&(len(l.ring)-1)] = s }
-
-// NewList returns a list holding copies of elems, head first. Cost: O(total size).
-func NewList(elems [][]byte) *List {
-	l := &List{}
-	l.resize(len(elems))
-	for _, e := range elems {
-		l.PushBack(string(e))
+// chunkCapFor is the buffer size for a chunk that must hold used bytes: doubling, up to
+// listChunkCap (or exactly used, for an element larger than that).
+func chunkCapFor(cur, used int) int {
+	c := max(2*cur, 16)
+	for c < used {
+		c *= 2
 	}
-	return l
+	return max(min(c, listChunkCap), used)
 }
 
-// resize reallocates the ring to the smallest power of two >= max(need, 4), keeping order.
-func (l *List) resize(need int) {
-	c := 4
-	for c < need {
-		c <<= 1
+// PushBack adds s (copied) at the tail. Cost: O(1) amortised.
+func (l *List) PushBack(s string) {
+	need := listEncLen(len(s))
+	var ch *lchunk
+	if l.c.n > 0 {
+		ch = l.c.at(l.c.n - 1)
+		if ch.hi+need > len(ch.b) {
+			if used := ch.hi - ch.lo + need; used <= listChunkCap {
+				nb := make([]byte, chunkCapFor(len(ch.b), used))
+				copy(nb, ch.b[ch.lo:ch.hi])
+				ch.b, ch.hi, ch.lo = nb, ch.hi-ch.lo, 0
+			} else {
+				ch = nil
+			}
+		}
 	}
-	if c == len(l.ring) {
+	if ch == nil {
+		ch = &lchunk{b: make([]byte, chunkCapFor(0, need))}
+		l.c.pushBack(ch)
+	}
+	listEncode(ch.b[ch.hi:ch.hi+need], s)
+	ch.hi += need
+	ch.n++
+	l.n++
+}
+
+// PushFront adds s (copied) at the head. Cost: O(1) amortised.
+func (l *List) PushFront(s string) {
+	need := listEncLen(len(s))
+	var ch *lchunk
+	if l.c.n > 0 {
+		ch = l.c.at(0)
+		if ch.lo < need {
+			if used := ch.hi - ch.lo + need; used <= listChunkCap {
+				nb := make([]byte, chunkCapFor(len(ch.b), used))
+				live := ch.hi - ch.lo
+				copy(nb[len(nb)-live:], ch.b[ch.lo:ch.hi])
+				ch.b, ch.lo, ch.hi = nb, len(nb)-live, len(nb)
+			} else {
+				ch = nil
+			}
+		}
+	}
+	if ch == nil {
+		nb := make([]byte, chunkCapFor(0, need))
+		ch = &lchunk{b: nb, lo: len(nb), hi: len(nb)}
+		l.c.pushFront(ch)
+	}
+	listEncode(ch.b[ch.lo-need:ch.lo], s)
+	ch.lo -= need
+	ch.n++
+	l.n++
+}
+
+// PopFront removes and returns the head; the list must not be empty. Cost: O(1).
+func (l *List) PopFront() string {
+	ch := l.c.at(0)
+	s, next := listFwd(ch.b, ch.lo)
+	ch.lo = next
+	ch.n--
+	l.n--
+	if ch.n == 0 {
+		l.c.popFront()
+	}
+	return s
+}
+
+// PopBack removes and returns the tail; the list must not be empty. Cost: O(1).
+func (l *List) PopBack() string {
+	ch := l.c.at(l.c.n - 1)
+	s, start := listBack(ch.b, ch.hi)
+	ch.hi = start
+	ch.n--
+	l.n--
+	if ch.n == 0 {
+		l.c.popBack()
+	}
+	return s
+}
+
+// locate returns the chunk holding element i (0 <= i < n) and i's index in it.
+func (l *List) locate(i int) (int, int) {
+	if i < l.n/2 {
+		for ci := 0; ; ci++ {
+			ch := l.c.at(ci)
+			if i < ch.n {
+				return ci, i
+			}
+			i -= ch.n
+		}
+	}
+	i = l.n - 1 - i // from the tail
+	for ci := l.c.n - 1; ; ci-- {
+		ch := l.c.at(ci)
+		if i < ch.n {
+			return ci, ch.n - 1 - i
+		}
+		i -= ch.n
+	}
+}
+
+// elems returns views of a chunk's elements.
+func (ch *lchunk) elems() []string {
+	out := make([]string, 0, ch.n)
+	for p := ch.lo; p < ch.hi; {
+		var s string
+		s, p = listFwd(ch.b, p)
+		out = append(out, s)
+	}
+	return out
+}
+
+// At returns element i (0 is the head); i must be in [0, Len()). Cost: O(i/chunk size +
+// chunk size).
+func (l *List) At(i int) string {
+	ci, j := l.locate(i)
+	ch := l.c.at(ci)
+	if j < ch.n/2 {
+		p := ch.lo
+		var s string
+		for ; j >= 0; j-- {
+			s, p = listFwd(ch.b, p)
+		}
+		return s
+	}
+	e := ch.hi
+	var s string
+	for k := ch.n - 1 - j; k >= 0; k-- {
+		s, e = listBack(ch.b, e)
+	}
+	return s
+}
+
+// Range calls fn for the elements from index start towards the tail (or the head when
+// reverse) until fn returns false or the list ends. Cost: O(start/chunk size + visited).
+func (l *List) Range(start int, reverse bool, fn func(s string) bool) {
+	if start < 0 || start >= l.n {
 		return
 	}
-	r := make([]string, c)
-	for i := 0; i < l.n; i++ {
-		r[i] = l.At(i)
+	step := 1
+	if reverse {
+		step = -1
 	}
-	l.ring, l.head = r, 0
-}
-
-func (l *List) grow() {
-	if l.n == len(l.ring) {
-		l.resize(l.n + 1)
+	ci, j := l.locate(start)
+	for first := true; ci >= 0 && ci < l.c.n; ci += step {
+		es := l.c.at(ci).elems()
+		if !first {
+			j = 0
+			if reverse {
+				j = len(es) - 1
+			}
+		}
+		first = false
+		for ; j >= 0 && j < len(es); j += step {
+			if !fn(es[j]) {
+				return
+			}
+		}
 	}
 }
 
-// shrink gives memory back once the list uses a quarter of its ring.
-func (l *List) shrink() {
-	if len(l.ring) > 16 && l.n < len(l.ring)/4 {
-		l.resize(l.n * 2)
+// each calls fn for every element, head first, with its index.
+func (l *List) each(fn func(i int, s string) bool) {
+	i := 0
+	for ci := 0; ci < l.c.n; ci++ {
+		ch := l.c.at(ci)
+		for p := ch.lo; p < ch.hi; i++ {
+			var s string
+			s, p = listFwd(ch.b, p)
+			if !fn(i, s) {
+				return
+			}
+		}
 	}
 }
 
-// PushFront adds s at the head. Cost: O(1) amortised.
-func (l *List) PushFront(s string) {
-	l.grow()
-	l.head = (l.head - 1) & (len(l.ring) - 1)
-	l.ring[l.head] = s
-	l.n++
+// listBuilder packs elements into full chunks.
+type listBuilder struct {
+	r   lring
+	cur *lchunk
+	n   int
 }
 
-// PushBack adds s at the tail. Cost: O(1) amortised.
-func (l *List) PushBack(s string) {
-	l.grow()
-	l.ring[(l.head+l.n)&(len(l.ring)-1)] = s
-	l.n++
+func (b *listBuilder) add(s string) {
+	need := listEncLen(len(s))
+	if b.cur == nil || b.cur.hi+need > len(b.cur.b) {
+		b.seal()
+		b.cur = &lchunk{b: make([]byte, max(listChunkCap, need))}
+		b.r.pushBack(b.cur)
+	}
+	listEncode(b.cur.b[b.cur.hi:b.cur.hi+need], s)
+	b.cur.hi += need
+	b.cur.n++
+	b.n++
 }
 
-// PopFront removes and returns the head; the list must not be empty. Cost: O(1) amortised.
-func (l *List) PopFront() string {
-	s := l.ring[l.head]
-	l.ring[l.head] = ""
-	l.head = (l.head + 1) & (len(l.ring) - 1)
-	l.n--
-	l.shrink()
-	return s
+// seal trims the spare room of the chunk being filled.
+func (b *listBuilder) seal() {
+	if b.cur != nil && b.cur.hi < len(b.cur.b) {
+		b.cur.b = append([]byte(nil), b.cur.b[:b.cur.hi]...)
+	}
 }
 
-// PopBack removes and returns the tail; the list must not be empty. Cost: O(1) amortised.
-func (l *List) PopBack() string {
-	i := (l.head + l.n - 1) & (len(l.ring) - 1)
-	s := l.ring[i]
-	l.ring[i] = ""
-	l.n--
-	l.shrink()
-	return s
+func (b *listBuilder) chunks() []*lchunk {
+	b.seal()
+	out := make([]*lchunk, b.r.n)
+	for i := range out {
+		out[i] = b.r.at(i)
+	}
+	return out
 }
 
-// insertAt inserts s so that it becomes element i (0 <= i <= n), moving the shorter side.
+func (b *listBuilder) list() *List {
+	b.seal()
+	return &List{c: b.r, n: b.n}
+}
+
+// rebuild replaces chunk ci by the chunks packing elems.
+func (l *List) rebuild(ci int, elems []string) {
+	var b listBuilder
+	for _, s := range elems {
+		b.add(s)
+	}
+	l.c.replace(ci, b.chunks())
+}
+
+func (l *List) setAt(i int, s string) {
+	ci, j := l.locate(i)
+	es := l.c.at(ci).elems()
+	es[j] = s
+	l.rebuild(ci, es)
+}
+
+// insertAt inserts s so that it becomes element i (0 <= i <= n).
 func (l *List) insertAt(i int, s string) {
-	if i == 0 {
+	switch i {
+	case 0:
 		l.PushFront(s)
 		return
-	}
-	if i == l.n {
+	case l.n:
 		l.PushBack(s)
 		return
 	}
-	l.grow()
-	if i < l.n/2 {
-		l.head = (l.head - 1) & (len(l.ring) - 1)
-		l.n++
-		for j := 0; j < i; j++ {
-			l.setAt(j, l.At(j+1))
-		}
-	} else {
-		l.n++
-		for j := l.n - 1; j > i; j-- {
-			l.setAt(j, l.At(j-1))
-		}
-	}
-	l.setAt(i, s)
+	ci, j := l.locate(i)
+	es := l.c.at(ci).elems()
+	l.rebuild(ci, slices.Insert(es, j, s))
+	l.n++
 }
 
-// removeAt removes element i, moving the shorter side.
+// removeAt removes element i.
 func (l *List) removeAt(i int) {
-	if i < l.n/2 {
-		for j := i; j > 0; j-- {
-			l.setAt(j, l.At(j-1))
-		}
-		l.PopFront()
-		return
-	}
-	for j := i; j < l.n-1; j++ {
-		l.setAt(j, l.At(j+1))
-	}
-	l.PopBack()
+	ci, j := l.locate(i)
+	es := l.c.at(ci).elems()
+	l.rebuild(ci, slices.Delete(es, j, j+1))
+	l.n--
 }
 
 // keepIf removes, in one pass, the elements for which keep returns false; order is kept.
 func (l *List) keepIf(keep func(i int, s string) bool) {
-	w := 0
-	for i := 0; i < l.n; i++ {
-		s := l.At(i)
+	var b listBuilder
+	l.each(func(i int, s string) bool {
 		if keep(i, s) {
-			l.setAt(w, s)
-			w++
+			b.add(s)
 		}
-	}
-	for i := w; i < l.n; i++ {
-		l.setAt(i, "")
-	}
-	l.n = w
-	l.shrink()
+		return true
+	})
+	*l = *b.list()
 }
 
 // trim removes left elements from the head and right from the tail.
 func (l *List) trim(left, right int) {
 	if left+right >= l.n {
-		l.keepIf(func(int, string) bool { return false })
+		*l = List{}
 		return
 	}
-	for ; left > 0; left-- {
-		l.ring[l.head] = ""
-		l.head = (l.head + 1) & (len(l.ring) - 1)
-		l.n--
+	for left > 0 {
+		if ch := l.c.at(0); ch.n <= left {
+			left -= ch.n
+			l.n -= ch.n
+			l.c.popFront()
+			continue
+		}
+		l.PopFront()
+		left--
 	}
-	for ; right > 0; right-- {
-		l.ring[(l.head+l.n-1)&(len(l.ring)-1)] = ""
-		l.n--
+	for right > 0 {
+		if ch := l.c.at(l.c.n - 1); ch.n <= right {
+			right -= ch.n
+			l.n -= ch.n
+			l.c.popBack()
+			continue
+		}
+		l.PopBack()
+		right--
 	}
-	l.shrink()
+}
+
+// NewList returns a list holding copies of elems, head first. Cost: O(total size).
+func NewList(elems [][]byte) *List {
+	var b listBuilder
+	for _, e := range elems {
+		b.add(collStr(e))
+	}
+	return b.list()
 }
 
 func (l *List) clone() *List {
-	c := &List{}
-	c.resize(l.n)
-	for i := 0; i < l.n; i++ {
-		c.PushBack(l.At(i))
-	}
-	return c
+	var b listBuilder
+	l.each(func(_ int, s string) bool { b.add(s); return true })
+	return b.list()
 }
 
 func init() {
@@ -203,7 +512,9 @@ func init() {
 		export: func(v Value, k *canon.Key) {
 			l := v.(*List)
 			k.Type = canon.TypeList
-			k.List = collArena(l.n, l.At)
+			all := make([]string, 0, l.n)
+			l.each(func(_ int, s string) bool { all = append(all, s); return true })
+			k.List = collArena(len(all), func(i int) string { return all[i] })
 		},
 		load:  func(k *canon.Key) (Value, error) { return NewList(k.List), nil },
 		clone: func(v Value) Value { return v.(*List).clone() },
@@ -390,9 +701,9 @@ func listPush(c *Client, a [][]byte, front, xx bool) error {
 	}
 	for _, el := range a[2:] {
 		if front {
-			l.PushFront(string(el))
+			l.PushFront(collStr(el)) // the bytes are copied into the list
 		} else {
-			l.PushBack(string(el))
+			l.PushBack(collStr(el))
 		}
 	}
 	return nil
@@ -412,14 +723,19 @@ func listInsert(c *Client, a [][]byte) error {
 	if err != nil || l == nil {
 		return err
 	}
-	for i := 0; i < l.n; i++ {
-		if l.At(i) == string(a[3]) {
-			if after {
-				i++
-			}
-			l.insertAt(i, string(a[4]))
-			return nil
+	at := -1
+	l.each(func(i int, s string) bool {
+		if s == collStr(a[3]) {
+			at = i
+			return false
 		}
+		return true
+	})
+	if at >= 0 {
+		if after {
+			at++
+		}
+		l.insertAt(at, collStr(a[4]))
 	}
 	return nil
 }
@@ -443,7 +759,7 @@ func listSet(c *Client, a [][]byte) error {
 	if idx < 0 || idx >= int64(l.n) {
 		return ErrOutOfRange
 	}
-	l.setAt(int(idx), string(a[3]))
+	l.setAt(int(idx), collStr(a[3]))
 	return nil
 }
 
@@ -457,43 +773,31 @@ func listRem(c *Client, a [][]byte) error {
 	if err != nil || l == nil {
 		return err
 	}
-	el := string(a[3])
-	if count == 0 {
-		l.keepIf(func(_ int, s string) bool { return s != el })
-	} else {
-		// Find the index range the first |count| matches (from the chosen end) span.
-		limit := count
-		fromTail := count < 0
-		if fromTail {
-			limit = -count // count = LLONG_MIN cannot be reached: |count| is capped by n anyway
-			if limit < 0 {
-				limit = math.MaxInt64
-			}
+	el := collStr(a[3])
+	// Which matches go: all (count 0), the first count from the head, or the last -count.
+	var matches []int
+	l.each(func(i int, s string) bool {
+		if s == el {
+			matches = append(matches, i)
 		}
-		cut := -1 // matches at or beyond cut (head side) / at or before cut (tail side) are removed
-		var found int64
-		if fromTail {
-			for i := l.n - 1; i >= 0 && found < limit; i-- {
-				if l.At(i) == el {
-					found++
-					cut = i
-				}
-			}
-			if cut >= 0 {
-				l.keepIf(func(i int, s string) bool { return i < cut || s != el })
-			}
-		} else {
-			for i := 0; i < l.n && found < limit; i++ {
-				if l.At(i) == el {
-					found++
-					cut = i
-				}
-			}
-			if cut >= 0 {
-				l.keepIf(func(i int, s string) bool { return i > cut || s != el })
-			}
-		}
+		return true
+	})
+	switch {
+	case len(matches) == 0:
+		return nil
+	case count > 0 && int64(len(matches)) > count:
+		matches = matches[:count]
+	case count < 0 && count != math.MinInt64 && int64(len(matches)) > -count:
+		matches = matches[int64(len(matches))+count:]
 	}
+	k := 0
+	l.keepIf(func(i int, _ string) bool {
+		if k < len(matches) && matches[k] == i {
+			k++
+			return false
+		}
+		return true
+	})
 	if l.n == 0 {
 		c.Delete(a[1])
 	}
@@ -605,6 +909,9 @@ func listMove(c *Client, src, dst []byte, fromFront, toFront bool) error {
 		v = sl.PopFront()
 	} else {
 		v = sl.PopBack()
+	}
+	if dl == sl {
+		v = strings.Clone(v) // the popped bytes' room may take the push
 	}
 	if dl == nil {
 		dl = &List{}

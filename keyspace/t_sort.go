@@ -218,20 +218,19 @@ func sortCmd(c *Client, a [][]byte) error {
 		if dontsort {
 			if end >= start {
 				n := end - start + 1
-				for k := int64(0); k < n; k++ {
-					i := start + k
-					if desc {
-						i = int64(v.Len()) - 1 - start - k
-					}
-					items = append(items, sortItem{elem: v.At(int(i))})
+				from := start
+				if desc {
+					from = int64(v.Len()) - 1 - start
 				}
+				v.Range(int(from), desc, func(s string) bool {
+					items = append(items, sortItem{elem: s})
+					return int64(len(items)) < n
+				})
 				end -= start
 				start = 0
 			}
 		} else {
-			for i := 0; i < v.Len(); i++ {
-				items = append(items, sortItem{elem: v.At(i)})
-			}
+			v.each(func(_ int, s string) bool { items = append(items, sortItem{elem: s}); return true })
 		}
 	case *Set:
 		for _, m := range sortSetOrder(v) {

@@ -87,6 +87,10 @@ func (r *lring) pushFront(c *lchunk) {
 func (r *lring) remove(i int) { r.replace(i, nil) }
 
 func (r *lring) replace(i int, cs []*lchunk) {
+	if len(cs) == 1 {
+		r.set(i, cs[0])
+		return
+	}
 	all := make([]*lchunk, 0, r.n-1+len(cs))
 	for j := 0; j < r.n; j++ {
 		if j == i {

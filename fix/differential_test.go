@@ -72,8 +72,8 @@ func resultSet(t testing.TB, v variant, path string) fileSet {
 
 // truncationOffsets are the lengths a file of size n is cut to: every one under AOFKIT_LONG=1;
 // by default every offset of its last two records (every kind of cut: in a header, a `$` line,
-// a payload, between CR and LF, at a boundary), of the first bytes of its last MULTI, and
-// every 17th elsewhere.
+// a payload, between CR and LF, at a boundary), of the first 32 bytes of its last MULTI, and
+// every 29th elsewhere.
 func truncationOffsets(t testing.TB, b []byte) []int64 {
 	recs := parseRESP(t, b, 0)
 	n := int64(len(b))
@@ -94,7 +94,7 @@ func truncationOffsets(t testing.TB, b []byte) []int64 {
 	var out []int64
 	for k := int64(0); k < n; k++ {
 		switch {
-		case k >= tail, multi >= 0 && k >= multi && k < multi+40, k%17 == 0:
+		case k >= tail, multi >= 0 && k >= multi && k < multi+32, k%29 == 0:
 			out = append(out, k)
 		}
 	}
@@ -262,7 +262,7 @@ func TestDifferentialCheckAOFFix(t *testing.T) {
 		if rep, err := check.Run(context.Background(), check.Options{Path: o.pathB}); err != nil || !rep.Valid {
 			t.Errorf("%s: the result of fix is not valid for check (err %v)", v.name, err)
 		}
-		mustLoadB := longMode() || i%(len(outs)/25+1) == 0
+		mustLoadB := longMode() || i%(len(outs)/20+1) == 0
 		switch {
 		case v.nonLast:
 			if o.ckCode != 1 || !strings.Contains(o.ckOut, "because it is not the last file") {
@@ -270,7 +270,7 @@ func TestDifferentialCheckAOFFix(t *testing.T) {
 			}
 			refused++
 			checkNonLastOutcome(t, o)
-			mustLoadB = true
+			mustLoadB = mustLoadB || i%4 == 0
 		case o.ckCode != 0:
 			t.Errorf("%s: redis-check-aof --fix refused a last-file repair (exit %d):\n%s", v.name, o.ckCode, o.ckOut)
 			continue

@@ -337,7 +337,7 @@ func parseManifest(t testing.TB, b []byte) []mfEntry {
 	return out
 }
 
-// writeManifest writes entries as Redis does.
+// manifestText returns entries in the manifest format Redis writes.
 func manifestText(es []mfEntry) []byte {
 	var b bytes.Buffer
 	for _, e := range es {
@@ -484,8 +484,8 @@ func replaceAt(b []byte, off int64, old int, s string) []byte {
 // ---------------------------------------------------------------------------------------------
 // the real redis-check-aof and redis-server
 
-// checkAOFFix runs `redis-check-aof ARGS... PATH` with "y\n" on stdin (--fix prompts) and
-// returns its exit code and output. It does not need t: it runs from worker goroutines.
+// checkAOF runs `redis-check-aof args...` with stdin as its input (--fix prompts: give "y\n")
+// and returns its exit code and output. It does not need t: it runs from worker goroutines.
 func checkAOF(bin string, stdin string, args ...string) (int, string, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)

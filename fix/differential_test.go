@@ -5,7 +5,9 @@ package fix_test
 // ../testdata/real: truncated at (by default a sample of, under AOFKIT_LONG=1 every) offset of
 // single-resp.aof and of the last incr file of multipart-resp (RESP base) and multipart-rdb
 // (RDB base); garbage between records; an open MULTI at the end; a zero-filled tail; a stray
-// EXEC, a nested MULTI; records only the loader refuses (unknown command, `*0`).
+// EXEC, a nested MULTI; records only the loader refuses (unknown command, `*0`). Also sampled
+// cuts of two larger fixtures of ../testdata/fixtures: a Redis 6.2 single file with an RDB
+// preamble (including cuts inside the RDB part, which both tools refuse) and a Redis 7.0 set.
 //
 // For every variant three copies are made: redis-check-aof --fix fixes copy A (answering "y"),
 // `fix --yes` copy B in place, `fix --yes -o OUT` copy C into OUT. Wherever redis-check-aof
@@ -17,6 +19,7 @@ package fix_test
 // refuses (damage in a non-last file), our documented outcome is checked instead.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -40,7 +43,46 @@ type variant struct {
 	nonLast bool
 }
 
-func (v variant) multi() bool { return v.fixture != fxSingle }
+func (v variant) multi() bool { return v.fixture != fxSingle && v.fixture != fxPreamble }
+
+// Fixtures of other versions (../testdata/fixtures, named relative to realRoot): a single file
+// with an RDB preamble (Redis 6.2) and a 7.0 set with a large incr file.
+const (
+	fxPreamble = "../fixtures/redis-6.2.16/appendonly.aof"
+	fxBig70    = "../fixtures/redis-7.0.15/aof"
+	big70Incr  = "appendonly.aof.2.incr.aof"
+)
+
+// largeVariants damages the RESP part of a large fixture file (from offset tail on): cuts at
+// evenly spaced offsets (30 by default, 300 under AOFKIT_LONG=1) and at the end of the RDB part,
+// a zero-filled tail, garbage; and cuts inside the RDB part, which nothing can repair.
+func largeVariants(t testing.TB, fixture, file string, tail int64) []variant {
+	src := filepath.Join(realRoot, fixture)
+	if file != fixture {
+		src = filepath.Join(src, file)
+	}
+	orig := readFile(t, src)
+	n := int64(len(orig))
+	var vs []variant
+	add := func(name string, data []byte) {
+		vs = append(vs, variant{name: fmt.Sprintf("%s/%s", fixture, name), fixture: fixture, file: file, data: data})
+	}
+	count := int64(30)
+	if longMode() {
+		count = 300
+	}
+	for i := int64(0); i < count; i++ {
+		k := tail + (n-tail)*i/count + i%7
+		add(fmt.Sprintf("truncated-at-%d", k), orig[:k])
+	}
+	add("zero-filled-tail", append(bytes.Clone(orig), make([]byte, 4096)...))
+	add("garbage-at-end", append(bytes.Clone(orig), "garbage\r\n*1\r\n$4\r\nPING\r\n"...))
+	if tail > 0 {
+		add("truncated-in-rdb", orig[:tail/2])
+		add("truncated-rdb-end", orig[:tail-1])
+	}
+	return vs
+}
 
 // stageVariant writes v under root and returns the path to give fix (the file, or the AOF
 // directory) and the one to give redis-check-aof (the file, or the manifest).
@@ -197,6 +239,8 @@ func TestDifferentialCheckAOFFix(t *testing.T) {
 	vs = append(vs, diffVariants(t, fxMPRDB, incr3, false)...)
 	vs = append(vs, diffVariants(t, fxMPResp, incr2, true)...)
 	vs = append(vs, diffVariants(t, fxMPRDB, incr2, true)...)
+	vs = append(vs, largeVariants(t, fxPreamble, fxPreamble, rdbEnd(t, filepath.Join(realRoot, fxPreamble)))...)
+	vs = append(vs, largeVariants(t, fxBig70, big70Incr, 0)...)
 	root := t.TempDir()
 	outs := make([]*diffOutcome, len(vs))
 
@@ -238,7 +282,7 @@ func TestDifferentialCheckAOFFix(t *testing.T) {
 	close(next)
 	wg.Wait()
 
-	var identical, noop, ckNotLoading, refused, loads int
+	var identical, noop, ckNotLoading, refused, rdbRefused, loads int
 	sample := 0
 	var notLoading []string
 	for i, o := range outs {
@@ -246,11 +290,12 @@ func TestDifferentialCheckAOFFix(t *testing.T) {
 		if o.ckErr != nil {
 			t.Fatalf("%s: redis-check-aof: %v\n%s", v.name, o.ckErr, o.ckOut)
 		}
-		if o.fixB.code != 0 {
+		rdbCut := strings.Contains(v.name, "truncated-in-rdb") || strings.Contains(v.name, "truncated-rdb-end")
+		if o.fixB.code != 0 && !rdbCut {
 			t.Errorf("%s: fix --yes: %s", v.name, o.fixB)
 			continue
 		}
-		if o.fixC.code != 0 {
+		if o.fixC.code != 0 && !rdbCut {
 			t.Errorf("%s: fix --yes -o: %s", v.name, o.fixC)
 			continue
 		}
@@ -259,8 +304,8 @@ func TestDifferentialCheckAOFFix(t *testing.T) {
 			noop++
 		}
 		// Our result passes our own check.
-		if rep, err := check.Run(context.Background(), check.Options{Path: o.pathB}); err != nil || !rep.Valid {
-			t.Errorf("%s: the result of fix is not valid for check (err %v)", v.name, err)
+		if !rdbCut && !runCheckValid(t, o.pathB) {
+			t.Errorf("%s: the result of fix is not valid for check", v.name)
 		}
 		mustLoadB := longMode() || i%(len(outs)/20+1) == 0
 		switch {
@@ -271,6 +316,19 @@ func TestDifferentialCheckAOFFix(t *testing.T) {
 			refused++
 			checkNonLastOutcome(t, o)
 			mustLoadB = mustLoadB || i%4 == 0
+		case strings.Contains(v.name, "truncated-in-rdb") || strings.Contains(v.name, "truncated-rdb-end"):
+			// Nobody can cut an RDB section: both refuse, nothing changes.
+			if o.ckCode != 1 || !strings.Contains(o.ckOut, "RDB preamble of AOF file is not sane") && !strings.Contains(o.ckOut, "rdb file reading failure") {
+				t.Errorf("%s: redis-check-aof was expected to refuse the RDB part, exit %d:\n%s", v.name, o.ckCode, o.ckOut)
+			}
+			if o.fixB.code != 1 || !strings.Contains(o.fixB.stderr, "RDB section") {
+				t.Errorf("%s: fix: want exit 1 naming the RDB section: %s", v.name, o.fixB)
+			}
+			if d := diffSets(fileSet{"appendonly.aof": v.data}, o.setB); d != "" {
+				t.Errorf("%s: fix changed the file:\n%s", v.name, d)
+			}
+			rdbRefused++
+			continue
 		case o.ckCode != 0:
 			t.Errorf("%s: redis-check-aof --fix refused a last-file repair (exit %d):\n%s", v.name, o.ckCode, o.ckOut)
 			continue
@@ -305,9 +363,19 @@ func TestDifferentialCheckAOFFix(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d variants: %d byte-identical to redis-check-aof --fix (%d with nothing to change), %d where its result does not load (ours does), %d non-last refused by it; %d of our results loaded in redis-server (aof-load-truncated no) of %d tried",
-		len(outs), identical, noop, ckNotLoading, refused, loads, sample)
+	t.Logf("%d variants: %d byte-identical to redis-check-aof --fix (%d with nothing to change), %d where its result does not load (ours does), %d non-last and %d RDB cuts refused by both; %d of our results loaded in redis-server (aof-load-truncated no) of %d tried",
+		len(outs), identical, noop, ckNotLoading, refused, rdbRefused, loads, sample)
 	t.Logf("redis-check-aof --fix's result does not load: %s", strings.Join(notLoading, ", "))
+}
+
+// rdbEnd is where the RESP tail of a file with an RDB preamble starts (found by check).
+func rdbEnd(t testing.TB, path string) int64 {
+	t.Helper()
+	rep, err := check.Run(context.Background(), check.Options{Path: path})
+	if err != nil || len(rep.Files) != 1 || rep.Files[0].RDBEnd == 0 {
+		t.Fatalf("%s: no RDB preamble found (err %v)", path, err)
+	}
+	return rep.Files[0].RDBEnd
 }
 
 // readOut reads what fix -o wrote: nil when OUT does not exist.

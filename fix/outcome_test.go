@@ -12,6 +12,7 @@ package fix_test
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -350,4 +351,45 @@ func TestHistoryEntriesKept(t *testing.T) {
 		t.Errorf("manifest after fix: %+v, want base, the history entry, one incr", got)
 	}
 	mustLoad(t, dir)
+}
+
+// TestOtherAppendFilename: a set written with appendfilename "data.aof" (files
+// data.aof.N.*, manifest data.aof.manifest) keeps that naming when fix renumbers.
+func TestOtherAppendFilename(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "aofs")
+	copyFixture(t, fxMPRDB, dir)
+	rename := func(n string) string { return strings.Replace(n, "appendonly.aof", "data.aof", 1) }
+	var es []mfEntry
+	for _, e := range parseManifest(t, readFile(t, filepath.Join(dir, manifestName))) {
+		if err := os.Rename(filepath.Join(dir, e.Name), filepath.Join(dir, rename(e.Name))); err != nil {
+			t.Fatal(err)
+		}
+		e.Name = rename(e.Name)
+		es = append(es, e)
+	}
+	if err := os.Remove(filepath.Join(dir, manifestName)); err != nil {
+		t.Fatal(err)
+	}
+	mf := filepath.Join(dir, "data.aof.manifest")
+	writeFile(t, mf, manifestText(es))
+	p := filepath.Join(dir, rename(incr2))
+	b := readFile(t, p)
+	out, _ := recordBoundaries(parseRESP(t, b, 0))
+	writeFile(t, p, insert(b, out[3], "garbage\r\n"))
+	if r := runFix(t, "--yes", dir); r.code != 0 {
+		t.Fatalf("fix: %s", r)
+	}
+	var names []string
+	for _, e := range parseManifest(t, readFile(t, mf)) {
+		names = append(names, e.Name)
+	}
+	if strings.Join(names, " ") != "data.aof.2.base.rdb data.aof.4.incr.aof" {
+		t.Errorf("manifest lists %q, want data.aof.2.base.rdb data.aof.4.incr.aof", names)
+	}
+	if exists(filepath.Join(dir, manifestName)) {
+		t.Errorf("fix wrote %s", manifestName)
+	}
+	if _, ok, log := load(t, mf, false); !ok {
+		t.Errorf("the result does not load:\n%s", lastLines(log, 4))
+	}
 }

@@ -325,6 +325,17 @@ func (p *Plan) applyMulti() (*Result, error) {
 			m.Entries = append(m.Entries, manifestEntry(f, f.Name))
 		}
 	}
+	// A set must keep listing an incr file: a server that finds none makes one up under the
+	// first sequence number, which may be the name of a file this repair retired — it would
+	// append to it and refuse to start next time. List a new empty one instead.
+	if !hasIncr(m) {
+		name, seq := p.freeIncrName(m)
+		if err := aof.WriteFileAtomic(dir, name, 0o644, func(io.Writer) error { return nil }); err != nil {
+			return nil, err
+		}
+		res.Written = append(res.Written, filepath.Join(dir, name))
+		m.Entries = append(m.Entries, aof.ManifestEntry{Name: name, Seq: seq, Type: aof.FileType('i')})
+	}
 	if err := aof.SyncDir(dir); err != nil {
 		return nil, err
 	}
@@ -367,6 +378,34 @@ func (p *Plan) applyMulti() (*Result, error) {
 		}
 	}
 	return res, nil
+}
+
+func hasIncr(m *aof.Manifest) bool {
+	for _, e := range m.Entries {
+		if e.Type == aof.FileType('i') {
+			return true
+		}
+	}
+	return false
+}
+
+// freeIncrName is an incr file name with a sequence number above every one the old and new
+// manifests use, that no file in the directory has.
+func (p *Plan) freeIncrName(m *aof.Manifest) (string, int64) {
+	next := int64(0)
+	for _, e := range append(append([]aof.ManifestEntry{}, p.src.Manifest.Entries...), m.Entries...) {
+		if e.Seq > next {
+			next = e.Seq
+		}
+	}
+	prefix := p.namePrefix()
+	for {
+		next++
+		name := fmt.Sprintf("%s.%d.incr.aof", prefix, next)
+		if _, err := os.Lstat(filepath.Join(p.src.Dir, name)); errors.Is(err, fs.ErrNotExist) {
+			return name, next
+		}
+	}
 }
 
 // linkOrCopy makes dst hold the same bytes as src: a hard link when possible, else a synced copy.

@@ -314,8 +314,9 @@ func TestKillLeavesNoReusableIncr(t *testing.T) {
 	kdir := filepath.Join(killed, aofDir)
 	copyPath(t, dir, kdir)
 	crashRun(t, killed, []string{"--yes", kdir}, stop, -1)
-	if l := readListed(t, kdir); len(l) != 1 {
-		t.Fatalf("after the kill the manifest lists %v, want the base alone", l)
+	// The swapped manifest lists the base and a new, empty incr file under an unused name.
+	if l := readListed(t, kdir); len(l) != 2 {
+		t.Fatalf("after the kill the manifest lists %v, want the base and an empty incr file", l)
 	}
 
 	// A server runs on the killed set, takes a write, and restarts.

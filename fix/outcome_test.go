@@ -163,7 +163,8 @@ func TestMissingFile(t *testing.T) {
 		aside   []string // files moved aside
 		message string
 	}{
-		{"incr2", incr2, nil, 0, []string{baseRDB}, []string{incr3}, "missing"},
+		// No incr file is left: a new empty one is listed (seq 4, above every used one).
+		{"incr2", incr2, nil, 0, []string{baseRDB, "appendonly.aof.4.incr.aof"}, []string{incr3}, "missing"},
 		{"incr3-last", incr3, nil, 0, []string{baseRDB, incr2}, nil, "missing"},
 		{"incr2-salvage", incr2, []string{"--salvage"}, 0, []string{baseRDB, incr3}, nil, "missing"},
 		{"base", baseRDB, nil, 1, nil, nil, "base file is missing"},

@@ -196,7 +196,7 @@ func TestTruncateToTimestamp(t *testing.T) {
 					// Ours: the set cut by hand at that annotation.
 					s := stamps[first]
 					hand := cutByHand(t, src, s.file, s.off)
-					if got, want := readListed(t, b), readListed(t, hand); !got.equal(want) {
+					if got, want := readListed(t, b).dataOnly(), readListed(t, hand).dataOnly(); !got.equal(want) {
 						t.Errorf("cut at %s offset %d: result lists %v, want %v\n%s", s.name, s.off, got, want, r.stdout)
 					}
 					if s.file < lastIdx && !strings.Contains(r.stdout, "leave the manifest") {

@@ -1376,13 +1376,22 @@ func zsetRemRange(c *Client, a [][]byte, typ zrangeType) error {
 // key, deleting the key when it becomes empty.
 func zsetPopN(c *Client, key []byte, z *Zset, min bool, count int64) {
 	for ; count > 0 && z.Len() > 0; count-- {
-		var cur zcursor
-		if min {
-			cur = z.seek(0)
-		} else {
-			cur = z.last()
+		var m string
+		switch {
+		case z.packed() && min:
+			e, _ := zpackAt(z.pk, 0)
+			m = e.member
+		case z.packed():
+			ents := z.entries()
+			m = ents[len(ents)-1].member
+		case min:
+			cur := z.t.seek(0)
+			m = cur.member()
+		default:
+			cur := z.t.seek(z.Len() - 1)
+			m = cur.member()
 		}
-		z.del(cur.member())
+		z.del(m)
 	}
 	if z.Len() == 0 {
 		c.Delete(key)

@@ -51,6 +51,9 @@ type batch struct {
 const (
 	batchRecords = 1024
 	batchesAhead = 4
+	// arenaSlack is the argument room a batch keeps for its next record; a record with more
+	// arguments makes the scanner allocate its own slice (rare: a 512-argument MSET).
+	arenaSlack = 512
 )
 
 // NewPipelined starts scanning data (which starts at file offset base) on a new goroutine.
@@ -62,7 +65,7 @@ func NewPipelined(data []byte, base int64, release func(off int64)) *Pipelined {
 		lineOff: base, lineAt: 1, endLine: -1,
 	}
 	for i := 0; i < batchesAhead+2; i++ {
-		p.free <- &batch{recs: make([]Record, 0, batchRecords), args: make([][]byte, 0, 4*batchRecords)}
+		p.free <- &batch{recs: make([]Record, 0, batchRecords), args: make([][]byte, 0, 8*batchRecords)}
 	}
 	go p.produce()
 	return p
@@ -92,26 +95,37 @@ func (p *Pipelined) produce() {
 		return
 	}
 	err := mmapfile.Guard(func() error {
-		for sc.Next() {
-			r := sc.Record()
-			if len(b.recs) == 0 {
+		for {
+			// The scanner writes the record straight into the batch, and its arguments
+			// straight into the batch's arena: no copy.
+			k := len(b.recs)
+			b.recs = b.recs[:k+1]
+			sc.out = &b.recs[k]
+			n := len(b.args)
+			sc.args = b.args[n:n:cap(b.args)]
+			if !sc.Next() {
+				b.recs = b.recs[:k]
+				return nil
+			}
+			r := &b.recs[k]
+			if k == 0 {
 				b.startOff = r.Offset
 				b.startLine = sc.LineAt(r.Offset)
 			}
-			rec := *r
-			if rec.Args != nil {
-				n := len(b.args)
-				b.args = append(b.args, r.Args...)
-				rec.Args = b.args[n:len(b.args):len(b.args)]
+			if m := len(r.Args); m > 0 {
+				if n+m <= cap(b.args) && &b.args[:n+m][n] == &r.Args[0] {
+					b.args = b.args[:n+m]
+				} else {
+					// the arena was too small: the scanner grew its own slice; keep it
+					sc.args = nil
+				}
 			}
-			b.recs = append(b.recs, rec)
-			if len(b.recs) == batchRecords {
+			if len(b.recs) == batchRecords || cap(b.args)-len(b.args) < arenaSlack {
 				if !send() || !get() {
 					return errQuit
 				}
 			}
 		}
-		return nil
 	})
 	if err == errQuit {
 		return

@@ -112,6 +112,7 @@ type Scanner struct {
 	pos     int
 	index   int64
 	rec     Record
+	out     *Record // where Next writes the record: &rec, or a caller's slot (Pipelined)
 	args    [][]byte
 	release func(off int64)
 	// line counting is lazy: lineAt holds the 1-based line number at lineOff.
@@ -125,7 +126,9 @@ type Scanner struct {
 // and then with an offset below which the caller may drop the bytes from memory (see
 // mmapfile.File.Release).
 func NewScanner(data []byte, base int64, release func(off int64)) *Scanner {
-	return &Scanner{data: data, base: base, release: release, lineAt: 1, args: make([][]byte, 0, 16)}
+	s := &Scanner{data: data, base: base, release: release, lineAt: 1, args: make([][]byte, 0, 16)}
+	s.out = &s.rec
+	return s
 }
 
 // Offset is the file offset of the next byte to scan.
@@ -135,7 +138,7 @@ func (s *Scanner) Offset() int64 { return s.base + int64(s.pos) }
 func (s *Scanner) Size() int64 { return s.base + int64(len(s.data)) }
 
 // Record returns the current record, valid until the next call to Next.
-func (s *Scanner) Record() *Record { return &s.rec }
+func (s *Scanner) Record() *Record { return s.out }
 
 // LineAt returns the 1-based line number (counting '\n' bytes from the start of the scanned
 // data, whose first line is 1) of file offset off. Cost: proportional to the distance from the
@@ -172,21 +175,22 @@ func (s *Scanner) Next() bool {
 		s.lastRel = s.pos
 	}
 	start := s.pos
-	s.rec = Record{Offset: s.base + int64(start), Index: s.index}
+	r := s.out
+	*r = Record{Offset: s.base + int64(start), Index: s.index}
 	s.index++
 	switch s.data[start] {
 	case '#':
 		end := fgets(s.data, start, annotationLineMax)
-		s.rec.Kind = KindAnnotation
-		s.rec.Raw = s.data[start:end]
+		r.Kind = KindAnnotation
+		r.Raw = s.data[start:end]
 		s.pos = end
 		return true
 	case '*':
 		if end, ok := s.fast(start); ok {
-			s.rec.Kind = KindCommand
-			s.rec.Raw = s.data[start:end]
-			s.rec.Args = s.args
-			s.rec.CheckerLines = 1 + 2*int64(len(s.args))
+			r.Kind = KindCommand
+			r.Raw = s.data[start:end]
+			r.Args = s.args
+			r.CheckerLines = 1 + 2*int64(len(s.args))
 			s.pos = end
 			return true
 		}
@@ -256,25 +260,26 @@ func fastNum(d []byte, p int) (int64, int, bool) {
 
 // slow re-reads a record at start with exact emulations of both readers and yields it.
 func (s *Scanner) slow(start int) bool {
+	r := s.out
 	ld := s.loaderRecord(start)
 	cd := checkerRecord(s.data, start, s.base)
 	base := s.base
 	switch {
 	case ld.fault.Kind == FaultNone:
-		s.rec.Kind = KindCommand
-		s.rec.Raw = s.data[start:ld.end]
-		s.rec.Args = s.args
-		s.rec.Checker = cd.fault
-		s.rec.CheckerLines = cd.lines
+		r.Kind = KindCommand
+		r.Raw = s.data[start:ld.end]
+		r.Args = s.args
+		r.Checker = cd.fault
+		r.CheckerLines = cd.lines
 		s.pos = ld.end
 		return true
 	case cd.fault.Kind == FaultNone:
 		// Only redis-check-aof accepts it (`*0`, `*-1`): take its framing.
-		s.rec.Kind = KindCommand
-		s.rec.Raw = s.data[start:cd.end]
-		s.rec.Args = nil
-		s.rec.Loader = ld.fault
-		s.rec.CheckerLines = cd.lines
+		r.Kind = KindCommand
+		r.Raw = s.data[start:cd.end]
+		r.Args = nil
+		r.Loader = ld.fault
+		r.CheckerLines = cd.lines
 		s.pos = cd.end
 		return true
 	}
@@ -284,13 +289,14 @@ func (s *Scanner) slow(start int) bool {
 
 // damage yields a KindDamage record from start to the next offset where scanning can resume.
 func (s *Scanner) damage(start int, loader, checker Fault, checkerLines int64) bool {
+	r := s.out
 	end := s.resync(start + 1)
-	s.rec.Kind = KindDamage
-	s.rec.Raw = s.data[start:end]
-	s.rec.Args = nil
-	s.rec.Loader = loader
-	s.rec.Checker = checker
-	s.rec.CheckerLines = checkerLines
+	r.Kind = KindDamage
+	r.Raw = s.data[start:end]
+	r.Args = nil
+	r.Loader = loader
+	r.Checker = checker
+	r.CheckerLines = checkerLines
 	s.pos = end
 	return true
 }

@@ -6,9 +6,18 @@ package keyspace
 // and ZRANGESTORE (BYSCORE BYLEX REV LIMIT). Scores are float64 with C double arithmetic; the
 // number parsers copy glibc strtod as string2d (util.c) and zslParseRange use it.
 //
-// The value is a dict (member -> score) plus a B+tree ordered by (score, member bytes) whose
-// nodes count their entries, so rank and range queries cost O(log n). Up to zsetSmall members
-// there is no dict: lookups scan the single leaf, as Redis scans a small listpack.
+// A small value (up to zsetSmall members of up to 64 bytes) is one packed immutable string in
+// score order, scanned like Redis scans a small listpack; a larger one is a dict (member ->
+// score) plus a B+tree ordered by (score, member bytes) whose nodes count their entries, so
+// rank and range queries cost O(log n). Lex ranges over sets whose members do not share one
+// score are answered as a listpack scan up to zset-max-listpack-entries (128) members, which
+// is what Redis does for such sets; above it Redis's answer depends on its skiplist's random
+// levels and no replay can know it.
+//
+// errno: Redis's strtod-based parsers leave errno at ERANGE and SORT's numeric check reads it
+// without clearing it (see collErange); the parsers here keep that state per keyspace. Redis
+// also re-parses the scores of listpack-encoded sets with strtod internally (zzlGetScore),
+// which leaves ERANGE behind for subnormal scores: that is not modelled.
 
 import (
 	"bytes"
@@ -34,7 +43,7 @@ const (
 	zLeafMax  = 64  // entries per leaf
 	zKidsMax  = 64  // children per inner node
 	zMinFill  = 16  // a node below this is merged into a neighbour when both fit
-	zsetSmall = 32  // members held without a dict
+	zsetSmall = 32  // members of a packed (small) set
 	zsetLPMax = 128 // zset-max-listpack-entries: below it lex ranges scan like a listpack
 )
 

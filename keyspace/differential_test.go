@@ -1394,9 +1394,20 @@ func signature(problems []string) string {
 	return strings.Join(parts, "; ")
 }
 
+// problemHeads are the first lines of problems, digests masked: which comparisons failed.
+func problemHeads(problems []string) map[string]bool {
+	digest := regexp.MustCompile(`[0-9a-f]{40}`)
+	out := map[string]bool{}
+	for _, p := range problems {
+		out[digest.ReplaceAllString(strings.SplitN(p, "\n", 2)[0], "…")] = true
+	}
+	return out
+}
+
 // minimise shrinks a failing sequence by delta debugging (ddmin over steps), keeping each
-// reduction that still fails; at most budget runs.
-func (rn *runner) minimise(s sequence, budget int) sequence {
+// reduction that still fails every comparison the original failed; at most budget runs.
+func (rn *runner) minimise(s sequence, problems []string, budget int) sequence {
+	want := problemHeads(problems)
 	fails := func(ops []dop) bool {
 		if budget <= 0 {
 			return false
@@ -1404,7 +1415,13 @@ func (rn *runner) minimise(s sequence, budget int) sequence {
 		budget--
 		c := s
 		c.ops = ops
-		return len(rn.run(c)) > 0
+		got := problemHeads(rn.run(c))
+		for h := range want {
+			if !got[h] {
+				return false // a reduction must keep failing the same way
+			}
+		}
+		return len(got) > 0
 	}
 	ops := s.ops
 	n := 2
@@ -1561,7 +1578,7 @@ func TestDifferentialRedis(t *testing.T) {
 				return
 			}
 			if os.Getenv("AOFKIT_DIFF_NOMIN") != "1" {
-				m := rn.minimise(s, 80)
+				m := rn.minimise(s, problems, 80)
 				if len(m.ops) < len(s.ops) {
 					if p := rn.run(m); len(p) > 0 {
 						t.Errorf("%s\nminimised from %d to %d steps; %s", strings.Join(p, "\n"), len(s.ops), len(m.ops), m.format())

@@ -65,39 +65,25 @@ type ccScenario struct {
 // 9 RDB has no max_deleted_id, and a RESP rewrite cannot recreate every state of it).
 var ccMulti = filepath.Join("..", "testdata", "fixtures", "redis-7.0.15", "aof")
 
-var ccSingleOnce struct {
-	sync.Once
-	path string
-	err  error
-}
+// ccSinglePath is the single-file input, written by ccMakeSingleInput.
+var ccSinglePath string
 
-// ccSingleInput writes the 7.0.15 fixture's base followed by its incr file as one file (an
-// RDB-preamble AOF, the ≤ 6.2 single-file layout that 7.0 still loads), once per test binary.
-func ccSingleInput(t testing.TB) string {
+// ccMakeSingleInput writes the 7.0.15 fixture's base followed by its incr file as one file in
+// dir (an RDB-preamble AOF, the ≤ 6.2 single-file layout that 7.0 still loads).
+func ccMakeSingleInput(t testing.TB, dir string) {
 	t.Helper()
-	ccSingleOnce.Do(func() {
-		base, err := os.ReadFile(filepath.Join(ccMulti, "appendonly.aof.2.base.rdb"))
-		if err != nil {
-			ccSingleOnce.err = err
-			return
-		}
-		incr, err := os.ReadFile(filepath.Join(ccMulti, "appendonly.aof.2.incr.aof"))
-		if err != nil {
-			ccSingleOnce.err = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "compact-crash-input-")
-		if err != nil {
-			ccSingleOnce.err = err
-			return
-		}
-		ccSingleOnce.path = filepath.Join(dir, "appendonly.aof")
-		ccSingleOnce.err = os.WriteFile(ccSingleOnce.path, append(base, incr...), 0o644)
-	})
-	if ccSingleOnce.err != nil {
-		t.Fatal(ccSingleOnce.err)
+	base, err := os.ReadFile(filepath.Join(ccMulti, "appendonly.aof.2.base.rdb"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	return ccSingleOnce.path
+	incr, err := os.ReadFile(filepath.Join(ccMulti, "appendonly.aof.2.incr.aof"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ccSinglePath = filepath.Join(dir, "appendonly.aof")
+	if err := os.WriteFile(ccSinglePath, append(base, incr...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func ccScenarios() []ccScenario {
@@ -110,10 +96,13 @@ func ccScenarios() []ccScenario {
 	}
 }
 
-// inputPath is the scenario's input ("" means the single file made by ccSingleInput).
+// inputPath is the scenario's input ("" means the single file of ccMakeSingleInput).
 func (s ccScenario) inputPath(t testing.TB) string {
 	if s.input == "" {
-		return ccSingleInput(t)
+		if ccSinglePath == "" {
+			t.Fatal("ccMakeSingleInput was not called")
+		}
+		return ccSinglePath
 	}
 	return s.input
 }
@@ -405,6 +394,7 @@ func ccCheckFinished(t *testing.T, s ccScenario, root string, afterCrash bool) {
 // TestCompactCrashKill9 (see the file comment).
 func TestCompactCrashKill9(t *testing.T) {
 	redistest.RequireBinary(t, "redis-server")
+	ccMakeSingleInput(t, t.TempDir())
 	long := os.Getenv("AOFKIT_LONG") == "1"
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 3))
 	type run struct {

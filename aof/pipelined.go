@@ -12,8 +12,8 @@ import (
 //
 // Memory: a few batches of Record headers (about 1 MB); record bytes still alias the scanned
 // data. Release (if set) is called from the caller's goroutine only for bytes the caller has
-// finished with, and lines are counted by the scanning goroutine while the bytes are hot, so
-// LineAt never faults released pages back in for offsets in or after the current batch.
+// finished with, after counting their lines, so LineAt never faults released pages back in for
+// offsets in or after the current batch.
 //
 // The caller must call Close when it stops before Next returns false, and must read record
 // bytes under mmapfile.Guard if the data is a mapping (the scanning goroutine guards itself).
@@ -31,21 +31,18 @@ type Pipelined struct {
 	err error
 	eof bool
 
-	// LineAt cache: lineAt is the line number at file offset lineOff.
+	// LineAt cache: lineAt is the line number at file offset lineOff. The caller's goroutine
+	// advances it over each batch before releasing the batch's pages.
 	lineOff int64
 	lineAt  int64
-	endLine int64 // line number at the end of the data, once known
 	closed  bool
 }
 
 type batch struct {
-	recs      []Record
-	args      [][]byte
-	startOff  int64 // file offset of the first record
-	startLine int64 // line number at startOff
-	last      bool  // no batch follows
-	endLine   int64 // with last: line number at the end of the data
-	err       error // with last: why scanning stopped early (mmapfile.ErrFault)
+	recs []Record
+	args [][]byte
+	last bool  // no batch follows
+	err  error // with last: why scanning stopped early (mmapfile.ErrFault)
 }
 
 const (
@@ -62,7 +59,7 @@ func NewPipelined(data []byte, base int64, release func(off int64)) *Pipelined {
 		out:     make(chan *batch, batchesAhead),
 		free:    make(chan *batch, batchesAhead+2),
 		quit:    make(chan struct{}),
-		lineOff: base, lineAt: 1, endLine: -1,
+		lineOff: base, lineAt: 1,
 	}
 	for i := 0; i < batchesAhead+2; i++ {
 		p.free <- &batch{recs: make([]Record, 0, batchRecords), args: make([][]byte, 0, 8*batchRecords)}
@@ -108,10 +105,6 @@ func (p *Pipelined) produce() {
 				return nil
 			}
 			r := &b.recs[k]
-			if k == 0 {
-				b.startOff = r.Offset
-				b.startLine = sc.LineAt(r.Offset)
-			}
 			if m := len(r.Args); m > 0 {
 				if n+m <= cap(b.args) && &b.args[:n+m][n] == &r.Args[0] {
 					b.args = b.args[:n+m]
@@ -132,9 +125,6 @@ func (p *Pipelined) produce() {
 	}
 	b.last = true
 	b.err = err
-	if err == nil {
-		b.endLine = sc.LineAt(sc.Size())
-	}
 	send()
 }
 
@@ -155,8 +145,13 @@ func (p *Pipelined) Next() bool {
 			return false
 		}
 		if p.cur != nil {
-			if p.release != nil && len(p.cur.recs) > 0 {
-				p.release(p.cur.recs[len(p.cur.recs)-1].End())
+			if n := len(p.cur.recs); n > 0 {
+				// Count the batch's lines while its pages are resident, then let them go.
+				end := p.cur.recs[n-1].End()
+				p.LineAt(end)
+				if p.release != nil {
+					p.release(end)
+				}
 			}
 			last := p.cur.last
 			p.free <- p.cur
@@ -168,14 +163,8 @@ func (p *Pipelined) Next() bool {
 		}
 		b := <-p.out
 		p.cur, p.i = b, -1
-		if len(b.recs) > 0 {
-			p.lineOff, p.lineAt = b.startOff, b.startLine
-		}
 		if b.last {
 			p.err = b.err
-			if b.err == nil {
-				p.endLine = b.endLine
-			}
 		}
 	}
 }
@@ -200,9 +189,6 @@ func (p *Pipelined) Offset() int64 {
 // LineAt returns the 1-based line number of file offset off, like Scanner.LineAt. Cheap for
 // offsets in or after the current batch; earlier offsets are counted backwards.
 func (p *Pipelined) LineAt(off int64) int64 {
-	if off >= p.Size() && p.endLine >= 0 {
-		return p.endLine
-	}
 	if off < p.base {
 		off = p.base
 	}

@@ -237,6 +237,18 @@ func (s *Scanner) fast(p int) (int, bool) {
 // fastNum parses 1 to 18 plain decimal digits at p followed by "\r\n". It returns the value
 // and the offset after the CRLF.
 func fastNum(d []byte, p int) (int64, int, bool) {
+	// One and two digits cover argument counts and most lengths.
+	if p+3 < len(d) {
+		c0, c1 := d[p]-'0', d[p+1]
+		if c0 <= 9 {
+			if c1 == '\r' && d[p+2] == '\n' {
+				return int64(c0), p + 3, true
+			}
+			if c1-'0' <= 9 && d[p+2] == '\r' && d[p+3] == '\n' {
+				return int64(c0)*10 + int64(c1-'0'), p + 4, true
+			}
+		}
+	}
 	if p >= len(d) {
 		return 0, 0, false
 	}

@@ -167,9 +167,9 @@ func TestCollParseInt(t *testing.T) {
 		{"-9223372036854775808", math.MinInt64, true}, {"-9223372036854775809", 0, false},
 		{"1e3", 0, false}, {"00", 0, false}, {"123456789012345678901", 0, false},
 	} {
-		v, ok := collParseInt([]byte(tc.in))
+		v, ok := strParseInt([]byte(tc.in))
 		if v != tc.v || ok != tc.ok {
-			t.Errorf("collParseInt(%q) = %d, %v; want %d, %v", tc.in, v, ok, tc.v, tc.ok)
+			t.Errorf("strParseInt(%q) = %d, %v; want %d, %v", tc.in, v, ok, tc.v, tc.ok)
 		}
 	}
 }

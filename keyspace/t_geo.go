@@ -583,7 +583,7 @@ func geoSearch(c *Client, a [][]byte, srcIdx int, kind geoKind) error {
 		case collEqualFold(arg, "desc"):
 			sortDir = 2
 		case collEqualFold(arg, "count") && i+1 < len(rest):
-			v, ok := collParseInt(rest[i+1])
+			v, ok := strParseInt(rest[i+1])
 			if !ok {
 				return ErrNotInt
 			}

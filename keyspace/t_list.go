@@ -567,57 +567,9 @@ func collArityErr(name string) *CommandError {
 	return collErr("wrong number of arguments for '" + name + "' command")
 }
 
-// collParseInt parses b as string2ll does: optional '-', no '+', no spaces, no leading zeros,
-// at most 20 characters, within int64.
-func collParseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) >= 21 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := false
-	p := b
-	if p[0] == '-' {
-		neg = true
-		p = p[1:]
-		if len(p) == 0 {
-			return 0, false
-		}
-	}
-	if p[0] < '1' || p[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, ch := range p {
-		if ch < '0' || ch > '9' {
-			return 0, false
-		}
-		if v > math.MaxUint64/10 {
-			return 0, false
-		}
-		v *= 10
-		d := uint64(ch - '0')
-		if v > math.MaxUint64-d {
-			return 0, false
-		}
-		v += d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true // wraps correctly for 1<<63
-	}
-	if v > math.MaxInt64 {
-		return 0, false
-	}
-	return int64(v), true
-}
-
 // collLong is getLongFromObjectOrReply: msg replaces the default error text when not empty.
 func collLong(b []byte, msg string) (int64, error) {
-	v, ok := collParseInt(b)
+	v, ok := strParseInt(b)
 	if !ok {
 		if msg != "" {
 			return 0, collErr(msg)

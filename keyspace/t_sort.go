@@ -280,7 +280,7 @@ func sortCmd(c *Client, a [][]byte) error {
 				continue
 			}
 			if packed {
-				if v, ok := collParseInt(by); ok {
+				if v, ok := strParseInt(by); ok {
 					it.score = float64(v) // an integer-encoded object: (long)ptr, no strtod
 					continue
 				}
@@ -386,7 +386,7 @@ func sortSetOrder(s *Set) []string {
 	ints := len(ms) <= 512
 	nums := make([]int64, 0, len(ms))
 	for _, m := range ms {
-		v, ok := collParseInt([]byte(m))
+		v, ok := strParseInt([]byte(m))
 		if !ok {
 			ints = false
 			break

@@ -61,6 +61,10 @@ func ValueFromCanon(k *canon.Key) (Value, error) {
 
 // Import stores a canonical key (from an RDB section) in the keyspace, replacing any old one.
 func (ks *Keyspace) Import(k *canon.Key) error {
+	if k.Type == canon.TypeString {
+		ks.SetString(k.DB, k.Key, k.String, k.ExpireMs)
+		return nil
+	}
 	v, err := ValueFromCanon(k)
 	if err != nil {
 		return err
@@ -69,43 +73,55 @@ func (ks *Keyspace) Import(k *canon.Key) error {
 	return nil
 }
 
-// ExportKey fills a canonical key from one entry. The result aliases engine memory: do not
-// keep it across changes to the keyspace.
-func ExportKey(db int, key string, e *Entry, k *canon.Key) {
-	*k = canon.Key{DB: db, Key: []byte(key), ExpireMs: e.Expire}
+// Export fills a canonical key from an entry of database n. The result aliases engine
+// memory: do not keep it across changes to the keyspace.
+func (ks *Keyspace) Export(n int, e *Entry, k *canon.Key) {
+	db := ks.DB(n)
+	*k = canon.Key{DB: n, Key: db.key(e), ExpireMs: e.Expire}
 	if k.ExpireMs < 0 {
 		k.ExpireMs = canon.NoExpiry
 	}
-	c, ok := codecs[e.V.Kind()]
-	if !ok {
-		panic("keyspace: no codec for " + e.V.Kind().String())
+	if e.obj == nil {
+		k.Type = canon.TypeString
+		k.String = db.str(e)
+		if k.String == nil {
+			k.String = []byte{}
+		}
+		return
 	}
-	c.export(e.V, k)
+	c, ok := codecs[e.obj.Kind()]
+	if !ok {
+		panic("keyspace: no codec for " + e.obj.Kind().String())
+	}
+	c.export(e.obj, k)
 }
 
 // Each calls fn for every key, database by database ascending; with sorted, keys within a
-// database come in raw byte order (what dump prints), otherwise in map order (cheaper).
-// The *canon.Key is reused between calls.
+// database come in raw byte order (what dump prints), otherwise in the database's order
+// (insertion order with reuse of deleted slots; cheaper). The *canon.Key is reused between
+// calls and aliases engine memory.
 func (ks *Keyspace) Each(sorted bool, fn func(k *canon.Key) error) error {
 	var k canon.Key
 	for _, n := range ks.DBIndexes() {
 		db := ks.dbs[n]
 		if !sorted {
-			for name, e := range db.Keys {
-				ExportKey(n, name, e, &k)
-				if err := fn(&k); err != nil {
-					return err
-				}
+			err := db.each(func(e *Entry) error {
+				ks.Export(n, e, &k)
+				return fn(&k)
+			})
+			if err != nil {
+				return err
 			}
 			continue
 		}
-		names := make([]string, 0, len(db.Keys))
-		for name := range db.Keys {
-			names = append(names, name)
-		}
-		sort.Slice(names, func(i, j int) bool { return bytes.Compare([]byte(names[i]), []byte(names[j])) < 0 })
-		for _, name := range names {
-			ExportKey(n, name, db.Keys[name], &k)
+		ents := make([]*Entry, 0, db.Len())
+		db.each(func(e *Entry) error {
+			ents = append(ents, e)
+			return nil
+		})
+		sort.Slice(ents, func(i, j int) bool { return bytes.Compare(db.key(ents[i]), db.key(ents[j])) < 0 })
+		for _, e := range ents {
+			ks.Export(n, e, &k)
 			if err := fn(&k); err != nil {
 				return err
 			}

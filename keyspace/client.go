@@ -161,7 +161,7 @@ func (c *Client) LookupKind(key []byte, kind Kind) (*Entry, error) {
 	if e == nil {
 		return nil, nil
 	}
-	if e.V.Kind() != kind {
+	if e.Kind() != kind {
 		return nil, ErrWrongType
 	}
 	return e, nil

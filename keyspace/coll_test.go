@@ -890,7 +890,7 @@ func TestCollCodecs(t *testing.T) {
 	}
 	for _, name := range []string{"l", "s", "z", "big", "bigs"} {
 		e := ks.Lookup(0, []byte(name))
-		cl := CloneValue(e.V)
+		cl := CloneValue(e.Value())
 		ks.Set(1, []byte(name), cl, NoExpiry)
 	}
 	// Changing the originals leaves the clones alone.
@@ -1368,7 +1368,7 @@ func (w *collTwin) determined(cmd []string) []string {
 			key = cmd[2]
 		}
 		if e := w.ks.Lookup(w.cl.DB, []byte(key)); e != nil {
-			if z, ok := e.V.(*Zset); ok {
+			if z, ok := e.obj.(*Zset); ok {
 				mixed := false
 				first := math.NaN()
 				z.Each(func(_ string, s float64) bool {
@@ -1392,7 +1392,7 @@ func (w *collTwin) determined(cmd []string) []string {
 		return cmd
 	}
 	e := w.ks.Lookup(w.cl.DB, []byte(cmd[1]))
-	if e == nil || e.V.Kind() == KindList {
+	if e == nil || e.Kind() == KindList {
 		return cmd
 	}
 	by := false

@@ -238,7 +238,9 @@ func TestHashStorage(t *testing.T) {
 		}
 		htCheck(t, h, ref, refTTL)
 		var k canon.Key
-		ExportKey(0, "k", &Entry{V: h, Expire: NoExpiry}, &k)
+		hks := New(0)
+		hks.Set(0, []byte("k"), h, NoExpiry)
+		hks.Export(0, hks.Lookup(0, []byte("k")), &k)
 		v, err := ValueFromCanon(&k)
 		if err != nil {
 			t.Fatal(err)

@@ -128,7 +128,7 @@ func hllDigests(t *testing.T, script [][]string) []string {
 			if e == nil {
 				return "", false
 			}
-			return string(e.V.(*String).B), true
+			return string(ks.DB(0).String(e)), true
 		}))
 	}
 	return out

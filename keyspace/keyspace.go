@@ -58,16 +58,31 @@ type Value interface {
 // NoExpiry is Entry.Expire for a key without a TTL.
 const NoExpiry int64 = -1
 
-// Entry is one key's value and TTL (absolute unix ms, or NoExpiry).
+// Entry is one key: its value and TTL (absolute unix ms, or NoExpiry). A plain string value
+// lives in the database's arena (obj == nil); any other value, and a string that bitmap or
+// HyperLogLog commands edit in place, is the object obj. An *Entry is valid until its key is
+// removed.
 type Entry struct {
-	V      Value
+	obj    Value
 	Expire int64
+	rec    uint64 // arena record: key bytes, then a plain string's value bytes
+	klen   uint32
+	vlen   uint32 // plain string length (obj == nil)
+	vcap   uint32 // room for the value in the record
+	live   bool
+	head   [keyHead]byte // the key's first bytes: most keys compare without touching the arena
 }
 
-// DB is one database.
-type DB struct {
-	Keys map[string]*Entry
+// Kind is the type of the entry's value.
+func (e *Entry) Kind() Kind {
+	if e.obj == nil {
+		return KindString
+	}
+	return e.obj.Kind()
 }
+
+// Value returns the entry's object value, nil for a plain string (see DB.String).
+func (e *Entry) Value() Value { return e.obj }
 
 // Library is a function library (FUNCTION LOAD).
 type Library struct {
@@ -95,7 +110,7 @@ func New(nowMs int64) *Keyspace {
 func (ks *Keyspace) DB(n int) *DB {
 	db := ks.dbs[n]
 	if db == nil {
-		db = &DB{Keys: map[string]*Entry{}}
+		db = newDB()
 		ks.dbs[n] = db
 	}
 	return db
@@ -105,7 +120,7 @@ func (ks *Keyspace) DB(n int) *DB {
 func (ks *Keyspace) DBIndexes() []int {
 	var out []int
 	for n, db := range ks.dbs {
-		if len(db.Keys) > 0 {
+		if db.Len() > 0 {
 			out = append(out, n)
 		}
 	}
@@ -117,7 +132,7 @@ func (ks *Keyspace) DBIndexes() []int {
 func (ks *Keyspace) Len() int {
 	n := 0
 	for _, db := range ks.dbs {
-		n += len(db.Keys)
+		n += db.Len()
 	}
 	return n
 }
@@ -128,12 +143,27 @@ func (ks *Keyspace) Lookup(n int, key []byte) *Entry {
 	if db == nil {
 		return nil
 	}
-	return db.Keys[string(key)]
+	return db.find(key)
 }
 
-// Set stores v under key in db n with the given TTL, replacing any old value.
+// Set stores the object v under key in db n with the given TTL, replacing any old value.
+// The object is kept as given (a *String too: its caller may go on editing it); SetString is
+// the compact path for plain strings.
 func (ks *Keyspace) Set(n int, key []byte, v Value, expire int64) {
-	ks.DB(n).Keys[string(key)] = &Entry{V: v, Expire: expire}
+	db := ks.DB(n)
+	e, _ := db.put(key)
+	db.setObj(e, v)
+	e.Expire = expire
+}
+
+// SetString stores the plain string val (copied) under key in db n with the given TTL,
+// replacing any old value. It is the cheap path: no allocation when the key exists and the
+// new value fits the old one's room.
+func (ks *Keyspace) SetString(n int, key, val []byte, expire int64) {
+	db := ks.DB(n)
+	e, _ := db.put(key)
+	db.setStr(e, val, false)
+	e.Expire = expire
 }
 
 // Delete removes key from db n and reports whether it existed.
@@ -142,11 +172,31 @@ func (ks *Keyspace) Delete(n int, key []byte) bool {
 	if db == nil {
 		return false
 	}
-	if _, ok := db.Keys[string(key)]; !ok {
-		return false
+	return db.remove(key)
+}
+
+// String returns the bytes of a string entry of this database, plain or object: a read-only
+// view, valid until the next change to the database.
+func (t *DB) String(e *Entry) []byte {
+	if e.obj != nil {
+		return e.obj.(*String).B
 	}
-	delete(db.Keys, string(key))
-	return true
+	return t.str(e)
+}
+
+// Key returns the name of an entry of this database (a read-only view, valid until the next
+// change to the database).
+func (t *DB) Key(e *Entry) []byte { return t.key(e) }
+
+// stringObj turns a string entry into an object value that commands may edit in place
+// (bitmaps, HyperLogLog) and returns it.
+func (t *DB) stringObj(e *Entry) *String {
+	if e.obj != nil {
+		return e.obj.(*String)
+	}
+	s := &String{B: Clone(t.str(e))}
+	t.setObj(e, s)
+	return s
 }
 
 // FlushDB empties db n; FlushAll empties every database. Functions stay (FLUSHALL does not

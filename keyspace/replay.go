@@ -87,7 +87,10 @@ func Replay(ctx context.Context, src *aof.Source, opt ReplayOptions) (*Keyspace,
 	return ks, st, nil
 }
 
-func replayFile(ctx context.Context, ks *Keyspace, st *ReplayStats, p aof.Part, m *mmapfile.File, opt ReplayOptions, done, total int64) error {
+// pipelineMin is the size from which a file is scanned on a second goroutine.
+var pipelineMin = 4 << 20
+
+func replayFile(ctx context.Context, ks *Keyspace, st *ReplayStats, p aof.Part, m *mmapfile.File, opt ReplayOptions, done, total int64) (err error) {
 	data := m.Bytes()
 	start := int64(0)
 	if p.Format == aof.FormatRDB {
@@ -117,7 +120,23 @@ func replayFile(ctx context.Context, ks *Keyspace, st *ReplayStats, p aof.Part, 
 		start = info.End
 	}
 	c := ks.NewClient()
-	sc := aof.NewScanner(data[start:], start, m.Release)
+	var sc interface {
+		Next() bool
+		Record() *aof.Record
+	}
+	if len(data)-int(start) >= pipelineMin {
+		// Scanning runs on a second core, ahead of the replay.
+		pl := aof.NewPipelined(data[start:], start, m.Release)
+		defer pl.Close()
+		sc = pl
+		defer func() {
+			if err == nil {
+				err = pl.Err()
+			}
+		}()
+	} else {
+		sc = aof.NewScanner(data[start:], start, m.Release)
+	}
 	n := 0
 	for sc.Next() {
 		r := sc.Record()

@@ -54,11 +54,11 @@ func xSummary(ks *Keyspace, key string) string {
 	if e == nil {
 		return "none"
 	}
-	if e.V.Kind() != KindStream {
-		return e.V.Kind().String()
+	if e.Kind() != KindStream {
+		return e.Kind().String()
 	}
 	var k canon.Key
-	ExportKey(0, key, e, &k)
+	ks.Export(0, e, &k)
 	st := k.Stream
 	var b strings.Builder
 	b.WriteString("entries=[")
@@ -200,7 +200,7 @@ func TestStreamXADD(t *testing.T) {
 	ks := New(xNowMs)
 	c := ks.NewClient()
 	c.Set([]byte("k"), &Stream{}, NoExpiry)
-	ks.DB(0).Keys["k"].V = xOtherKind{}
+	ks.Lookup(0, []byte("k")).obj = xOtherKind{}
 	for _, l := range []string{"XADD k 1-1 f v", "XTRIM k MAXLEN 1", "XDEL k 1-1", "XSETID k 1-1", "XGROUP CREATE k g 0", "XACK k g 1-1", "XCLAIM k g c 0 1-1", "XAUTOCLAIM k g c 0 0", "XREADGROUP GROUP g c STREAMS k >"} {
 		if err := c.Apply(xArgv(l)); err != ErrWrongType {
 			t.Errorf("%s on another type: %v, want WRONGTYPE", l, err)
@@ -461,7 +461,7 @@ func TestStreamNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := ks.Lookup(0, []byte("s")).V.(*Stream)
+	s := ks.Lookup(0, []byte("s")).obj.(*Stream)
 	if len(s.nodes) != 3 || len(s.nodes[0].live) != 100 || len(s.nodes[2].live) != 50 {
 		t.Fatalf("nodes: %d", len(s.nodes))
 	}
@@ -493,7 +493,7 @@ func TestStreamNodes(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		c.Apply(xArgv(fmt.Sprintf("XADD s %d-0 f %s", i, big)))
 	}
-	if s := ks.Lookup(0, []byte("s")).V.(*Stream); len(s.nodes) != 3 {
+	if s := ks.Lookup(0, []byte("s")).obj.(*Stream); len(s.nodes) != 3 {
 		t.Fatalf("2000-byte values: %d nodes, want 3", len(s.nodes))
 	}
 }
@@ -505,7 +505,7 @@ func TestStreamCodec(t *testing.T) {
 	var k canon.Key
 	e := ks.Lookup(0, []byte("s"))
 	e.Expire = 123
-	ExportKey(0, "s", e, &k)
+	ks.Export(0, e, &k)
 	v, err := ValueFromCanon(&k)
 	if err != nil {
 		t.Fatal(err)
@@ -516,7 +516,7 @@ func TestStreamCodec(t *testing.T) {
 		t.Fatalf("round trip:\n%s\n%s", a, b)
 	}
 	// Clones are independent.
-	cl := CloneValue(e.V)
+	cl := CloneValue(e.Value())
 	c.Apply(xArgv("XADD s 9-0 f v"))
 	c.Apply(xArgv("XACK s g 1-1"))
 	ks2.Set(0, []byte("s"), cl, 123)
@@ -602,7 +602,7 @@ func TestStreamMemoryIsCopied(t *testing.T) {
 		}
 	}
 	var k canon.Key
-	ExportKey(0, "s", ks.Lookup(0, []byte("s")), &k)
+	ks.Export(0, ks.Lookup(0, []byte("s")), &k)
 	got := fmt.Sprintf("%s %s %s", k.Stream.Entries[0].Fields, k.Stream.Groups[0].Name, k.Stream.Groups[0].Consumers)
 	if got != "[field value] group [consumer]" {
 		t.Fatalf("stored bytes alias the arguments: %s", got)
@@ -1268,7 +1268,7 @@ func xHandMadeOnce(t *testing.T, seed int64) {
 				nodes = info[i+1].(int64)
 			}
 		}
-		s := ks.Lookup(0, k.Key).V.(*Stream)
+		s := ks.Lookup(0, k.Key).obj.(*Stream)
 		if int64(len(s.nodes)) != nodes {
 			t.Errorf("stream %q: %d nodes here, the server has %d", k.Key, len(s.nodes), nodes)
 		}

@@ -406,13 +406,14 @@ func strDescribeEngine(ks *Keyspace) []string {
 	if db == nil {
 		return nil
 	}
-	for name, e := range db.Keys {
-		k := canon.Key{Key: []byte(name), ExpireMs: e.Expire, Type: e.V.Kind().String()}
-		if s, ok := e.V.(*String); ok {
-			k.String = s.B
+	db.each(func(e *Entry) error {
+		k := canon.Key{Key: Clone(db.Key(e)), ExpireMs: e.Expire, Type: e.Kind().String()}
+		if e.Kind() == KindString {
+			k.String = Clone(db.String(e))
 		}
 		keys = append(keys, k)
-	}
+		return nil
+	})
 	canon.Sort(keys)
 	return strDescribe(keys)
 }
@@ -530,7 +531,7 @@ func TestIncrByFloatMatchesRedis(t *testing.T) {
 			w.do("INCRBYFLOAT", "k", b)
 			v, _ := w.server("GET", "k")
 			e := w.ks.Lookup(0, []byte("k"))
-			if got := string(e.V.(*String).B); got != v.(string) {
+			if got := string(w.ks.DB(0).String(e)); got != v.(string) {
 				t.Errorf("SET k %s; INCRBYFLOAT k %s ×2: server %q, engine %q", a, b, v, got)
 			} else if got != a {
 				changed++
@@ -1031,11 +1032,15 @@ func FuzzStringFamily(f *testing.F) {
 				}
 			}
 		}
-		for _, e := range ks.DB(0).Keys {
-			if s, ok := e.V.(*String); ok && hllValid(s.B) {
-				hllCount(s.B)
+		db := ks.DB(0)
+		db.each(func(e *Entry) error {
+			if e.Kind() == KindString {
+				if b := db.String(e); hllValid(b) {
+					hllCount(db.stringObj(e).B)
+				}
 			}
-		}
+			return nil
+		})
 	})
 }
 

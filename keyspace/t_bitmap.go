@@ -107,13 +107,13 @@ func cmdBitOp(c *Client, args [][]byte) error {
 	srcs := make([][]byte, len(args)-3)
 	maxlen := 0
 	for j := range srcs {
-		e, s, err := c.lookupString(args[j+3])
+		db, e, err := c.lookupPlain(args[j+3])
 		if err != nil {
 			return err
 		}
 		if e != nil {
-			srcs[j] = s.B
-			maxlen = max(maxlen, len(s.B))
+			srcs[j] = db.String(e)
+			maxlen = max(maxlen, len(srcs[j]))
 		}
 	}
 	dest := args[2]
@@ -150,7 +150,7 @@ func cmdBitOp(c *Client, args [][]byte) error {
 			}
 		}
 	}
-	c.Set(dest, &String{B: res}, NoExpiry)
+	c.KS.SetString(c.DB, dest, res, NoExpiry)
 	return nil
 }
 
@@ -245,7 +245,7 @@ func cmdBitField(c *Client, args [][]byte) error {
 		}
 	}
 	if readonly {
-		_, _, err := c.lookupString(args[1])
+		_, _, err := c.lookupPlain(args[1])
 		return err
 	}
 	s, _, err := bitString(c, args[1], highest)

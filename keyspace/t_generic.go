@@ -197,9 +197,9 @@ func genRename(c *Client, args [][]byte, nx bool) error {
 	if nx && c.Lookup(dst) != nil {
 		return nil
 	}
-	keys := c.KS.DB(c.DB).Keys
-	delete(keys, string(src))
-	keys[string(dst)] = e
+	db := c.KS.DB(c.DB)
+	c.KS.place(db, e, db, dst, false)
+	db.remove(src)
 	return nil
 }
 
@@ -219,8 +219,8 @@ func cmdMove(c *Client, args [][]byte) error {
 	if e == nil || c.KS.Lookup(dbid, args[1]) != nil {
 		return nil
 	}
+	c.KS.place(c.KS.DB(c.DB), e, c.KS.DB(dbid), args[1], false)
 	c.Delete(args[1])
-	c.KS.DB(dbid).Keys[string(args[1])] = e
 	return nil
 }
 
@@ -255,7 +255,7 @@ func cmdCopy(c *Client, args [][]byte) error {
 	if c.KS.Lookup(dst, args[2]) != nil && !replace {
 		return nil
 	}
-	c.KS.Set(dst, args[2], CloneValue(e.V), e.Expire)
+	c.KS.place(c.KS.DB(c.DB), e, c.KS.DB(dst), args[2], true)
 	return nil
 }
 
@@ -418,4 +418,23 @@ func genCheckPayload(p []byte) error {
 		return errGenPayload
 	}
 	return nil
+}
+
+// place stores src's value and TTL (src is an entry of sdb) under key in ddb, replacing what
+// was there. With deep the value is copied (COPY); otherwise an object value is shared, for
+// a caller that removes src next (RENAME, MOVE).
+func (ks *Keyspace) place(sdb *DB, src *Entry, ddb *DB, key []byte, deep bool) {
+	e, _ := ddb.put(key)
+	if e == src {
+		return
+	}
+	switch {
+	case src.obj == nil:
+		ddb.setStr(e, sdb.str(src), false)
+	case deep:
+		ddb.setObj(e, CloneValue(src.obj))
+	default:
+		ddb.setObj(e, src.obj)
+	}
+	e.Expire = src.Expire
 }

@@ -524,7 +524,7 @@ func geoSearch(c *Client, a [][]byte, srcIdx int, kind geoKind) error {
 	var z *Zset
 	if e := c.Lookup(a[srcIdx]); e != nil {
 		var ok bool
-		if z, ok = e.V.(*Zset); !ok {
+		if z, ok = e.obj.(*Zset); !ok {
 			return ErrWrongType
 		}
 	}

@@ -381,7 +381,7 @@ func (c *Client) lookupHash(key []byte) (*Hash, error) {
 	if err != nil || e == nil {
 		return nil, err
 	}
-	return e.V.(*Hash), nil
+	return e.obj.(*Hash), nil
 }
 
 // hashCreate returns the hash under key, creating an empty one (the caller adds a field

@@ -70,10 +70,10 @@ func hllLookup(c *Client, key []byte) (*String, error) {
 	if e == nil {
 		return nil, nil
 	}
-	s, ok := e.V.(*String)
-	if !ok {
+	if e.Kind() != KindString {
 		return nil, ErrWrongType
 	}
+	s := c.KS.DB(c.DB).stringObj(e)
 	if !hllValid(s.B) {
 		return nil, errHLLWrongType
 	}
@@ -649,7 +649,7 @@ func cmdPFMerge(c *Client, args [][]byte) error {
 	}
 	var dst *String
 	if e := c.Lookup(args[1]); e != nil {
-		dst = e.V.(*String) // validated above: args[1] is also a source
+		dst = c.KS.DB(c.DB).stringObj(e) // validated above: args[1] is also a source
 	} else {
 		dst = &String{B: hllNew()}
 		c.Set(args[1], dst, NoExpiry)

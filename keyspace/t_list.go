@@ -639,7 +639,7 @@ func listLookup(c *Client, key []byte) (*Entry, *List, error) {
 	if err != nil || e == nil {
 		return nil, nil, err
 	}
-	return e, e.V.(*List), nil
+	return e, e.obj.(*List), nil
 }
 
 // LPUSH/RPUSH/LPUSHX/RPUSHX key element [element ...]

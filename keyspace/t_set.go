@@ -183,7 +183,7 @@ func setsLookup(c *Client, key []byte) (*Set, error) {
 	if err != nil || e == nil {
 		return nil, err
 	}
-	return e.V.(*Set), nil
+	return e.obj.(*Set), nil
 }
 
 // SADD key member [member ...]
@@ -223,10 +223,10 @@ func setsMove(c *Client, a [][]byte) error {
 	if se == nil {
 		return nil
 	}
-	if se.V.Kind() != KindSet || (de != nil && de.V.Kind() != KindSet) {
+	if se.Kind() != KindSet || (de != nil && de.Kind() != KindSet) {
 		return ErrWrongType
 	}
-	src := se.V.(*Set)
+	src := se.obj.(*Set)
 	if de == se {
 		return nil
 	}
@@ -241,7 +241,7 @@ func setsMove(c *Client, a [][]byte) error {
 		dst = &Set{}
 		c.Set(a[2], dst, NoExpiry)
 	} else {
-		dst = de.V.(*Set)
+		dst = de.obj.(*Set)
 	}
 	dst.add(a[3])
 	return nil

@@ -187,11 +187,11 @@ func sortCmd(c *Client, a [][]byte) error {
 	var kind Kind
 	var val Value
 	if e := c.Lookup(a[1]); e != nil {
-		kind = e.V.Kind()
+		kind = e.Kind()
 		if kind != KindSet && kind != KindList && kind != KindZset {
 			return ErrWrongType
 		}
-		val = e.V
+		val = e.obj
 	}
 	if val == nil {
 		kind, val = KindList, &List{}
@@ -437,16 +437,15 @@ func sortLookupPattern(c *Client, pattern []byte, subst string) ([]byte, bool, b
 		return nil, false, false
 	}
 	if field != nil {
-		h, ok := e.V.(*Hash)
+		h, ok := e.obj.(*Hash)
 		if !ok {
 			return nil, false, false
 		}
 		v, ok := h.live(field, c.KS.NowMs) // a field whose TTL passed reads as missing
 		return v, h.m == nil, ok
 	}
-	s, ok := e.V.(*String)
-	if !ok {
+	if e.Kind() != KindString {
 		return nil, false, false
 	}
-	return s.B, true, true
+	return c.KS.DB(c.DB).String(e), true, true
 }

@@ -758,7 +758,7 @@ func (c *Client) xLookupStream(key []byte) (*Stream, error) {
 	if e == nil || err != nil {
 		return nil, err
 	}
-	return e.V.(*Stream), nil
+	return e.obj.(*Stream), nil
 }
 
 // ---------------------------------------------------------------------------------------

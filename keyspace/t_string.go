@@ -165,7 +165,21 @@ func (c *Client) lookupString(key []byte) (*Entry, *String, error) {
 	if err != nil || e == nil {
 		return nil, nil, err
 	}
-	return e, e.V.(*String), nil
+	return e, c.KS.DB(c.DB).stringObj(e), nil
+}
+
+// lookupPlain returns the entry under key without turning it into an object (read its
+// bytes with db.String), nil when the key is missing, ErrWrongType for another type.
+func (c *Client) lookupPlain(key []byte) (*DB, *Entry, error) {
+	db := c.KS.DB(c.DB)
+	e := db.find(key)
+	if e == nil {
+		return db, nil, nil
+	}
+	if e.Kind() != KindString {
+		return db, nil, ErrWrongType
+	}
+	return db, e, nil
 }
 
 // Flags of SET and GETEX (parseExtendedStringArgumentsOrReply).
@@ -256,8 +270,15 @@ func strSetGeneric(c *Client, flags int, key, val, expire []byte, cmd string) er
 			return err
 		}
 	}
-	old := c.Lookup(key)
-	if flags&strGet != 0 && old != nil && old.V.Kind() != KindString {
+	db := c.KS.DB(c.DB)
+	if flags == 0 {
+		e, _ := db.put(key)
+		db.setStr(e, val, false)
+		e.Expire = NoExpiry
+		return nil
+	}
+	old := db.find(key)
+	if flags&strGet != 0 && old != nil && old.Kind() != KindString {
 		return ErrWrongType
 	}
 	if (flags&strNX != 0 && old != nil) || (flags&strXX != 0 && old == nil) {
@@ -270,7 +291,9 @@ func strSetGeneric(c *Client, flags int, key, val, expire []byte, cmd string) er
 	if expire != nil {
 		ttl = ms
 	}
-	c.Set(key, &String{B: Clone(val)}, ttl)
+	e, _ := db.put(key)
+	db.setStr(e, val, false)
+	e.Expire = ttl
 	return nil
 }
 
@@ -309,8 +332,11 @@ func strMSet(c *Client, args [][]byte, nx bool) error {
 			}
 		}
 	}
+	db := c.KS.DB(c.DB)
 	for j := 1; j < len(args); j += 2 {
-		c.Set(args[j], &String{B: Clone(args[j+1])}, NoExpiry)
+		e, _ := db.put(args[j])
+		db.setStr(e, args[j+1], false)
+		e.Expire = NoExpiry
 	}
 	return nil
 }
@@ -328,18 +354,28 @@ func strCheckLen(size, add int64) error {
 }
 
 func cmdAppend(c *Client, args [][]byte) error {
-	e, s, err := c.lookupString(args[1])
+	db, e, err := c.lookupPlain(args[1])
 	if err != nil {
 		return err
 	}
 	if e == nil {
-		c.Set(args[1], &String{B: Clone(args[2])}, NoExpiry)
+		c.KS.SetString(c.DB, args[1], args[2], NoExpiry)
 		return nil
 	}
-	if err := strCheckLen(int64(len(s.B)), int64(len(args[2]))); err != nil {
+	if e.obj != nil {
+		s := e.obj.(*String)
+		if err := strCheckLen(int64(len(s.B)), int64(len(args[2]))); err != nil {
+			return err
+		}
+		s.B = append(s.B, args[2]...)
+		return nil
+	}
+	old := int(e.vlen)
+	if err := strCheckLen(int64(old), int64(len(args[2]))); err != nil {
 		return err
 	}
-	s.B = append(s.B, args[2]...)
+	b := db.strSpace(e, old+len(args[2]))
+	copy(b[old:], args[2])
 	return nil
 }
 
@@ -352,7 +388,7 @@ func cmdSetRange(c *Client, args [][]byte) error {
 		return errStrOffset
 	}
 	val := args[3]
-	e, s, err := c.lookupString(args[1])
+	db, e, err := c.lookupPlain(args[1])
 	if err != nil {
 		return err
 	}
@@ -363,11 +399,16 @@ func cmdSetRange(c *Client, args [][]byte) error {
 		return err
 	}
 	if e == nil {
-		s = &String{}
-		c.Set(args[1], s, NoExpiry)
+		e, _ = db.put(args[1])
 	}
-	s.B = strGrowZero(s.B, int(offset)+len(val))
-	copy(s.B[offset:], val)
+	if e.obj != nil {
+		s := e.obj.(*String)
+		s.B = strGrowZero(s.B, int(offset)+len(val))
+		copy(s.B[offset:], val)
+		return nil
+	}
+	b := db.strSpace(e, max(int(e.vlen), int(offset)+len(val)))
+	copy(b[offset:], val)
 	return nil
 }
 
@@ -389,14 +430,14 @@ func strGrowZero(b []byte, n int) []byte {
 
 // strIncrDecr is incrDecrCommand.
 func strIncrDecr(c *Client, key []byte, incr int64) error {
-	e, s, err := c.lookupString(key)
+	db, e, err := c.lookupPlain(key)
 	if err != nil {
 		return err
 	}
 	var v int64
 	if e != nil {
 		var ok bool
-		if v, ok = strParseInt(s.B); !ok {
+		if v, ok = strParseInt(db.String(e)); !ok {
 			return ErrNotInt
 		}
 	}
@@ -404,11 +445,12 @@ func strIncrDecr(c *Client, key []byte, incr int64) error {
 		return ErrOverflow
 	}
 	v += incr
+	var buf [24]byte
+	out := strconv.AppendInt(buf[:0], v, 10)
 	if e == nil {
-		c.Set(key, &String{B: strconv.AppendInt(nil, v, 10)}, NoExpiry)
-		return nil
+		e, _ = db.put(key)
 	}
-	s.B = strconv.AppendInt(s.B[:0], v, 10)
+	db.setStr(e, out, false)
 	return nil
 }
 
@@ -432,13 +474,13 @@ func cmdDecrBy(c *Client, args [][]byte) error {
 }
 
 func cmdIncrByFloat(c *Client, args [][]byte) error {
-	e, s, err := c.lookupString(args[1])
+	db, e, err := c.lookupPlain(args[1])
 	if err != nil {
 		return err
 	}
 	value := new(big.Float).SetPrec(64)
 	if e != nil {
-		v, ok := ldParse(s.B)
+		v, ok := ldParse(db.String(e))
 		if !ok {
 			return ErrNotFloat
 		}
@@ -454,23 +496,22 @@ func cmdIncrByFloat(c *Client, args [][]byte) error {
 	}
 	out := ldFormat(sum)
 	if e == nil {
-		c.Set(args[1], &String{B: out}, NoExpiry)
-		return nil
+		e, _ = db.put(args[1])
 	}
-	s.B = out
+	db.setStr(e, out, false)
 	return nil
 }
 
 func cmdGetSet(c *Client, args [][]byte) error {
-	if _, _, err := c.lookupString(args[1]); err != nil {
+	if _, _, err := c.lookupPlain(args[1]); err != nil {
 		return err
 	}
-	c.Set(args[1], &String{B: Clone(args[2])}, NoExpiry)
+	c.KS.SetString(c.DB, args[1], args[2], NoExpiry)
 	return nil
 }
 
 func cmdGetDel(c *Client, args [][]byte) error {
-	e, _, err := c.lookupString(args[1])
+	_, e, err := c.lookupPlain(args[1])
 	if err != nil {
 		return err
 	}
@@ -487,7 +528,7 @@ func cmdGetEx(c *Client, args [][]byte) error {
 	if err != nil {
 		return err
 	}
-	e, _, err := c.lookupString(args[1])
+	_, e, err := c.lookupPlain(args[1])
 	if err != nil || e == nil {
 		return err
 	}

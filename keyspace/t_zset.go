@@ -1212,7 +1212,7 @@ func zsetLookup(c *Client, key []byte) (*Zset, error) {
 	if err != nil || e == nil {
 		return nil, err
 	}
-	return e.V.(*Zset), nil
+	return e.obj.(*Zset), nil
 }
 
 // ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]; ZINCRBY key incr member
@@ -1570,7 +1570,7 @@ func zsetStoreOp(c *Client, a [][]byte, op zsetOp) error {
 	j := numkeysIdx + 1
 	for i := range src {
 		if e := c.Lookup(a[j]); e != nil {
-			switch v := e.V.(type) {
+			switch v := e.obj.(type) {
 			case *Zset:
 				src[i].z = v
 			case *Set:
@@ -1752,7 +1752,7 @@ func zsetRangeStore(c *Client, a [][]byte) error {
 		c.Delete(a[1])
 		return nil
 	}
-	z, ok := e.V.(*Zset)
+	z, ok := e.obj.(*Zset)
 	if !ok {
 		return ErrWrongType
 	}

@@ -1,0 +1,387 @@
+package keyspace
+
+import (
+	"bytes"
+	"hash/maphash"
+)
+
+// DB is one database's keys. It replaces a map[string]*Entry, whose cost at millions of
+// keys was cache misses (map group, key string, entry, value object, value bytes: five
+// dereferences per SET) and garbage-collector work (four pointers per key). Here:
+//
+//   - an open-addressing index of uint64 slots (32-bit hash tag | entry id + 1), probed
+//     linearly, so a lookup touches one slot line, the entry, and the key's bytes;
+//   - entries in fixed pages of entryPage, so an *Entry stays valid while its key lives, and
+//     freed ids are reused;
+//   - each key's bytes, followed by its value when the value is a plain string, in a
+//     pointer-free arena of 1 MiB chunks that the collector never scans. A string overwritten
+//     by one no longer than the space it has is rewritten in place; dead bytes are counted and
+//     the arena is compacted when they outweigh the live ones.
+//
+// Collection values (and strings that bitmap and HyperLogLog commands edit in place) are Go
+// objects in Entry.obj.
+type DB struct {
+	slots []uint64
+	mask  uint64
+	used  int // live + tombstone slots
+	n     int // live keys
+	pages []*[entryPage]Entry
+	next  uint32   // ids below next have been handed out
+	free  []uint32 // ids to reuse
+	arena arena
+}
+
+const (
+	entryPage = 1024
+	slotTomb  = 0xffffffff // low half of a deleted slot
+)
+
+var tableSeed = maphash.MakeSeed()
+
+// hashKey is the key's 32-bit hash: the slot tag and, masked, its home slot.
+func hashKey(key []byte) uint32 {
+	h := maphash.Bytes(tableSeed, key)
+	return uint32(h >> 32)
+}
+
+func newDB() *DB { return &DB{} }
+
+// entry returns the entry with id.
+func (t *DB) entry(id uint32) *Entry { return &t.pages[id/entryPage][id%entryPage] }
+
+// Len is the number of keys.
+func (t *DB) Len() int { return t.n }
+
+// key returns the key bytes of e (a view into the arena: valid until the next change).
+func (t *DB) key(e *Entry) []byte {
+	return t.arena.bytes(e.rec, int(e.klen))
+}
+
+// str returns the plain string value of e (obj == nil): a read-only view.
+func (t *DB) str(e *Entry) []byte {
+	if e.vlen == 0 {
+		return nil
+	}
+	b := t.arena.bytes(e.rec, int(e.klen)+int(e.vlen))
+	return b[e.klen:]
+}
+
+// find returns the entry of key, or nil. Cost: one slot probe sequence and one key compare
+// per tag match.
+func (t *DB) find(key []byte) *Entry {
+	if t.n == 0 {
+		return nil
+	}
+	h := hashKey(key)
+	tag := uint64(h) << 32
+	for i := uint64(h) & t.mask; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s == 0 {
+			return nil
+		}
+		if s&0xffffffff00000000 == tag && uint32(s) != slotTomb {
+			e := t.entry(uint32(s) - 1)
+			if t.same(e, key) {
+				return e
+			}
+		}
+	}
+}
+
+// put returns the entry of key, creating it (a plain empty string without TTL, key stored)
+// when missing. created reports which.
+func (t *DB) put(key []byte) (e *Entry, created bool) {
+	if (t.used+1)*4 > len(t.slots)*3 {
+		t.rehash()
+	}
+	h := hashKey(key)
+	tag := uint64(h) << 32
+	tomb := int64(-1)
+	i := uint64(h) & t.mask
+	for ; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s == 0 {
+			break
+		}
+		if uint32(s) == slotTomb {
+			if tomb < 0 {
+				tomb = int64(i)
+			}
+			continue
+		}
+		if s&0xffffffff00000000 == tag {
+			e := t.entry(uint32(s) - 1)
+			if t.same(e, key) {
+				return e, false
+			}
+		}
+	}
+	if tomb >= 0 {
+		i = uint64(tomb)
+	} else {
+		t.used++
+	}
+	id := t.newID()
+	t.slots[i] = tag | uint64(id+1)
+	t.n++
+	e = t.entry(id)
+	*e = Entry{Expire: NoExpiry, live: true}
+	rec, buf := t.arena.alloc(len(key))
+	copy(buf, key)
+	copy(e.head[:], key)
+	e.rec, e.klen = rec, uint32(len(key))
+	return e, true
+}
+
+// keyHead is how many leading key bytes an Entry holds.
+const keyHead = 19
+
+// same reports whether e's key is key; keys of up to keyHead bytes compare in the entry.
+func (t *DB) same(e *Entry, key []byte) bool {
+	if int(e.klen) != len(key) {
+		return false
+	}
+	n := min(len(key), keyHead)
+	if string(e.head[:n]) != string(key[:n]) {
+		return false
+	}
+	return n == len(key) || bytes.Equal(t.key(e)[n:], key[n:])
+}
+
+func (t *DB) newID() uint32 {
+	if n := len(t.free); n > 0 {
+		id := t.free[n-1]
+		t.free = t.free[:n-1]
+		return id
+	}
+	id := t.next
+	if id%entryPage == 0 {
+		t.pages = append(t.pages, new([entryPage]Entry))
+	}
+	t.next++
+	return id
+}
+
+// rehash rebuilds the index for the live keys at a load of at most one half. Tags carry the
+// hash, so no key is read.
+func (t *DB) rehash() {
+	size := 16
+	for size < (t.n+1)*2 {
+		size <<= 1
+	}
+	old := t.slots
+	t.slots = make([]uint64, size)
+	t.mask = uint64(size - 1)
+	t.used = 0
+	for _, s := range old {
+		if s == 0 || uint32(s) == slotTomb {
+			continue
+		}
+		i := (s >> 32) & t.mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & t.mask
+		}
+		t.slots[i] = s
+		t.used++
+	}
+}
+
+// remove deletes key and reports whether it existed.
+func (t *DB) remove(key []byte) bool {
+	e := t.find(key)
+	if e == nil {
+		return false
+	}
+	t.removeEntry(e, key)
+	return true
+}
+
+// removeEntry deletes e, whose key is key.
+func (t *DB) removeEntry(e *Entry, key []byte) {
+	h := hashKey(key)
+	tag := uint64(h) << 32
+	for i := uint64(h) & t.mask; ; i = (i + 1) & t.mask {
+		s := t.slots[i]
+		if s == 0 {
+			panic("keyspace: removing an entry that is not indexed")
+		}
+		if s&0xffffffff00000000 == tag && uint32(s) != slotTomb && t.entry(uint32(s)-1) == e {
+			id := uint32(s) - 1
+			// A tombstone only where a probe sequence may pass through.
+			if t.slots[(i+1)&t.mask] == 0 {
+				t.slots[i] = 0
+				t.used--
+			} else {
+				t.slots[i] = tag | slotTomb
+			}
+			t.arena.release(e.rec, int(e.klen)+int(e.vcap))
+			*e = Entry{}
+			t.free = append(t.free, id)
+			t.n--
+			t.maybeCompact()
+			return
+		}
+	}
+}
+
+// setStr makes e's value the plain string val (copied), dropping any object value. The
+// space is reused when it fits; a string that grows gets room for doubling (sdsMakeRoomFor)
+// when grow is set, so repeated APPENDs cost amortised O(1) per byte.
+func (t *DB) setStr(e *Entry, val []byte, grow bool) {
+	e.obj = nil
+	if len(val) <= int(e.vcap) {
+		if len(val) > 0 {
+			b := t.arena.bytes(e.rec, int(e.klen)+len(val))
+			copy(b[e.klen:], val)
+		}
+		e.vlen = uint32(len(val))
+		return
+	}
+	c := len(val)
+	if grow {
+		c = growCap(c)
+	}
+	rec, buf := t.arena.alloc(int(e.klen) + c)
+	copy(buf, t.key(e))
+	copy(buf[e.klen:], val)
+	t.arena.release(e.rec, int(e.klen)+int(e.vcap))
+	e.rec, e.vlen, e.vcap = rec, uint32(len(val)), uint32(c)
+	t.maybeCompact()
+}
+
+// strSpace makes e's plain string n bytes long, zero-filling what it adds (sdsgrowzero) and
+// keeping existing bytes, and returns the writable value bytes. e must hold a plain string.
+func (t *DB) strSpace(e *Entry, n int) []byte {
+	if n > int(e.vcap) {
+		c := growCap(n)
+		rec, buf := t.arena.alloc(int(e.klen) + c)
+		copy(buf, t.arena.bytes(e.rec, int(e.klen)+int(e.vlen)))
+		clear(buf[int(e.klen)+int(e.vlen):])
+		t.arena.release(e.rec, int(e.klen)+int(e.vcap))
+		e.rec, e.vcap = rec, uint32(c)
+	} else if n > int(e.vlen) {
+		b := t.arena.bytes(e.rec, int(e.klen)+n)
+		clear(b[int(e.klen)+int(e.vlen):])
+	}
+	if n > int(e.vlen) {
+		e.vlen = uint32(n)
+	}
+	return t.arena.bytes(e.rec, int(e.klen)+int(e.vlen))[e.klen:]
+}
+
+// setObj makes e's value the object v, releasing plain string space.
+func (t *DB) setObj(e *Entry, v Value) {
+	e.obj = v
+	e.vlen = 0
+}
+
+// growCap is the room a growing string gets: double below 1 MiB, +1 MiB above (sds).
+func growCap(n int) int {
+	if n < 1<<20 {
+		return n * 2
+	}
+	return n + 1<<20
+}
+
+// each calls fn for every live entry in id order (insertion order, with reuse of freed ids).
+// fn must not add or remove keys.
+func (t *DB) each(fn func(e *Entry) error) error {
+	for p, page := range t.pages {
+		last := entryPage
+		if rest := int(t.next) - p*entryPage; rest < last {
+			last = rest
+		}
+		for i := 0; i < last; i++ {
+			if e := &page[i]; e.live {
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// maybeCompact copies the live records into a fresh arena when dead bytes outweigh live ones
+// (and are at least 64 MiB): O(live bytes), amortised over the frees that made the garbage.
+func (t *DB) maybeCompact() {
+	a := &t.arena
+	if a.garbage < 64<<20 || a.garbage < a.used-a.garbage {
+		return
+	}
+	var na arena
+	for p, page := range t.pages {
+		last := min(entryPage, int(t.next)-p*entryPage)
+		for i := 0; i < last; i++ {
+			e := &page[i]
+			if !e.live {
+				continue
+			}
+			keep := int(e.klen) + int(e.vlen)
+			rec, buf := na.alloc(keep)
+			copy(buf, a.bytes(e.rec, keep))
+			e.rec, e.vcap = rec, e.vlen
+		}
+	}
+	*a = na
+}
+
+// arena holds key and string bytes in chunks the collector does not scan. A record is
+// addressed by chunk<<32 | offset. Records larger than bigRecord get a chunk of their own,
+// freed with them.
+type arena struct {
+	chunks   [][]byte
+	cur      int // chunk being filled (when haveCurr)
+	off      int
+	freeIdx  []uint32
+	used     int64 // bytes handed out from shared chunks, live or dead
+	garbage  int64 // dead bytes in shared chunks
+	haveCurr bool
+}
+
+const (
+	chunkSize = 1 << 20
+	bigRecord = chunkSize / 4
+)
+
+// alloc returns a record of n bytes (contents undefined).
+func (a *arena) alloc(n int) (uint64, []byte) {
+	if n > bigRecord {
+		b := make([]byte, n)
+		var idx uint32
+		if k := len(a.freeIdx); k > 0 {
+			idx = a.freeIdx[k-1]
+			a.freeIdx = a.freeIdx[:k-1]
+			a.chunks[idx] = b
+		} else {
+			idx = uint32(len(a.chunks))
+			a.chunks = append(a.chunks, b)
+		}
+		return uint64(idx) << 32, b
+	}
+	if !a.haveCurr || a.off+n > chunkSize {
+		a.chunks = append(a.chunks, make([]byte, chunkSize))
+		a.cur, a.off, a.haveCurr = len(a.chunks)-1, 0, true
+	}
+	rec := uint64(a.cur)<<32 | uint64(a.off)
+	b := a.chunks[a.cur][a.off : a.off+n : a.off+n]
+	a.off += n
+	a.used += int64(n)
+	return rec, b
+}
+
+// bytes returns n bytes of the record at rec.
+func (a *arena) bytes(rec uint64, n int) []byte {
+	off := int(uint32(rec))
+	return a.chunks[rec>>32][off : off+n : off+n]
+}
+
+// release marks the n-byte record at rec dead.
+func (a *arena) release(rec uint64, n int) {
+	if n > bigRecord && uint32(rec) == 0 && len(a.chunks[rec>>32]) == n {
+		a.chunks[rec>>32] = nil
+		a.freeIdx = append(a.freeIdx, uint32(rec>>32))
+		return
+	}
+	a.garbage += int64(n)
+}

@@ -1,0 +1,114 @@
+package keyspace
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"testing"
+	"unsafe"
+)
+
+// An Entry is one cache line: the index probe, the key compare (keys up to keyHead bytes) and
+// the TTL all read the same 64 bytes.
+func TestEntryIsOneCacheLine(t *testing.T) {
+	if s := unsafe.Sizeof(Entry{}); s != 64 {
+		t.Fatalf("Entry is %d bytes, want 64", s)
+	}
+}
+
+// TestTableAgainstMap drives the key table with random puts, string writes of every size
+// (in place, growing, big records with chunks of their own), object values and deletes, and
+// compares it with a Go map after every step. Forcing compaction on, it also checks that
+// moving records keeps every key and value.
+func TestTableAgainstMap(t *testing.T) {
+	for _, keys := range []int{8, 300, 5000} {
+		t.Run(fmt.Sprint(keys), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(int64(keys)))
+			db := newDB()
+			ref := map[string]string{}   // plain strings
+			objs := map[string]*String{} // object values
+			name := func() []byte {
+				n := rng.Intn(keys)
+				return []byte(fmt.Sprintf("%0*d", 1+n%40, n)) // lengths around keyHead
+			}
+			val := func() []byte {
+				switch rng.Intn(10) {
+				case 0:
+					return nil
+				case 1:
+					return bytes.Repeat([]byte{byte(rng.Intn(256))}, bigRecord+rng.Intn(1000))
+				}
+				return bytes.Repeat([]byte{byte('a' + rng.Intn(26))}, rng.Intn(100))
+			}
+			steps := 20000
+			if testing.Short() {
+				steps = 3000
+			}
+			for i := 0; i < steps; i++ {
+				k := name()
+				switch op := rng.Intn(10); {
+				case op < 5:
+					v := val()
+					e, _ := db.put(k)
+					db.setStr(e, v, rng.Intn(2) == 0)
+					ref[string(k)] = string(v)
+					delete(objs, string(k))
+				case op < 6:
+					e, _ := db.put(k)
+					s := &String{B: []byte("obj" + string(k))}
+					db.setObj(e, s)
+					objs[string(k)] = s
+					delete(ref, string(k))
+				case op < 7:
+					if e := db.find(k); e != nil && e.obj == nil {
+						n := int(e.vlen) + rng.Intn(50)
+						b := db.strSpace(e, n)
+						want := ref[string(k)] + string(make([]byte, n-len(ref[string(k)])))
+						if string(b) != want {
+							t.Fatalf("step %d: strSpace(%q, %d) = %q, want %q", i, k, n, b, want)
+						}
+						ref[string(k)] = want
+					}
+				default:
+					_, had := ref[string(k)]
+					_, hadObj := objs[string(k)]
+					if got := db.remove(k); got != (had || hadObj) {
+						t.Fatalf("step %d: remove %q = %v, want %v", i, k, got, had || hadObj)
+					}
+					delete(ref, string(k))
+					delete(objs, string(k))
+				}
+				if i%97 == 0 {
+					db.arena.garbage += db.arena.used // force a compaction on the next free
+					db.maybeCompact()
+				}
+			}
+			if db.Len() != len(ref)+len(objs) {
+				t.Fatalf("Len %d, want %d", db.Len(), len(ref)+len(objs))
+			}
+			for k, v := range ref {
+				e := db.find([]byte(k))
+				if e == nil || e.obj != nil || string(db.String(e)) != v || string(db.Key(e)) != k {
+					t.Fatalf("key %q: entry %v", k, e)
+				}
+			}
+			for k, s := range objs {
+				if e := db.find([]byte(k)); e == nil || e.obj != s {
+					t.Fatalf("object key %q lost", k)
+				}
+			}
+			seen := 0
+			db.each(func(e *Entry) error {
+				seen++
+				k := string(db.Key(e))
+				if _, ok := ref[k]; !ok && objs[k] == nil {
+					t.Fatalf("each: unexpected key %q", k)
+				}
+				return nil
+			})
+			if seen != db.Len() {
+				t.Fatalf("each saw %d keys, Len %d", seen, db.Len())
+			}
+		})
+	}
+}

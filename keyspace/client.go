@@ -34,6 +34,51 @@ type Client struct {
 	DB    int
 	multi bool
 	queue [][][]byte
+	last  lastCommand
+}
+
+// lastCommand caches the previous command's lookup: AOFs come in runs of one command (a
+// client's pipeline, a rewrite's batches), and the cache saves two map lookups per record.
+type lastCommand struct {
+	name [16]byte // lower case
+	n    int
+	spec *command.Spec
+	h    Handler
+}
+
+// lookup finds the spec and handler (nil if none) of a record.
+func (c *Client) lookup(args [][]byte) (*command.Spec, Handler, error) {
+	name := args[0]
+	if l := &c.last; l.spec != nil && len(name) == l.n {
+		same := true
+		for i, ch := range name {
+			if 'A' <= ch && ch <= 'Z' {
+				ch += 'a' - 'A'
+			}
+			if ch != l.name[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return l.spec, l.h, nil
+		}
+	}
+	spec, err := command.Lookup(args)
+	if err != nil {
+		return nil, nil, err
+	}
+	h := handlers[spec.Name]
+	if spec.Subcommands == nil && spec.Parent == nil && len(name) <= len(c.last.name) {
+		c.last = lastCommand{n: len(name), spec: spec, h: h}
+		for i, ch := range name {
+			if 'A' <= ch && ch <= 'Z' {
+				ch += 'a' - 'A'
+			}
+			c.last.name[i] = ch
+		}
+	}
+	return spec, h, nil
 }
 
 // NewClient returns a client on db 0.
@@ -51,7 +96,7 @@ func (c *Client) Apply(args [][]byte) error {
 	if len(args) == 0 {
 		return &UnsupportedError{Command: "(empty)", Reason: "a record with no arguments"}
 	}
-	spec, err := command.Lookup(args)
+	spec, h, err := c.lookup(args)
 	if err != nil {
 		return &UnsupportedError{Command: printable(args[0]), Reason: err.Error() + " (a module command, or not a Redis command)"}
 	}
@@ -84,15 +129,20 @@ func (c *Client) Apply(args [][]byte) error {
 		c.queue = append(c.queue, copyArgs(args))
 		return nil
 	}
-	return c.run(args, false)
+	return c.exec(spec, h, args)
 }
 
 // run executes one command now.
 func (c *Client) run(args [][]byte, inExec bool) error {
-	spec, err := command.Lookup(args)
+	spec, h, err := c.lookup(args)
 	if err != nil {
 		return &UnsupportedError{Command: printable(args[0]), Reason: err.Error()}
 	}
+	return c.exec(spec, h, args)
+}
+
+// exec executes one looked-up command now.
+func (c *Client) exec(spec *command.Spec, h Handler, args [][]byte) error {
 	switch spec.Name {
 	case "multi":
 		return ErrNestedMulti // a MULTI queued inside a transaction
@@ -110,7 +160,7 @@ func (c *Client) run(args [][]byte, inExec bool) error {
 		c.DB = n
 		return nil
 	}
-	if h := handlers[spec.Name]; h != nil {
+	if h != nil {
 		return h(c, args)
 	}
 	if spec.Flags&command.Script != 0 {

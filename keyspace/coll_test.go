@@ -543,6 +543,19 @@ func TestCollZsetRandom(t *testing.T) {
 			if z.Len() != len(model) {
 				t.Fatalf("round %d op %d: len %d, want %d", round, op, z.Len(), len(model))
 			}
+			if round%2 == 1 && op == 300 {
+				// A command that needs order: a lazy (dict-only) set builds its tree here and
+				// keeps it from now on.
+				if c := z.seek(0); z.Len() > 0 && !c.ok() {
+					t.Fatal("seek(0) on a non-empty set")
+				}
+				if z.lazy {
+					t.Fatal("still lazy after an ordered read")
+				}
+			}
+		}
+		if round%2 == 0 && limit > zsetSmall+10 && len(model) > zsetSmall && !z.lazy && !z.ordered {
+			t.Errorf("round %d: a large set written only by ZADD/ZREM is not lazy", round)
 		}
 		want := make([]zentry, 0, len(model))
 		for m, sc := range model {

@@ -333,10 +333,14 @@ func strMSet(c *Client, args [][]byte, nx bool) error {
 		}
 	}
 	db := c.KS.DB(c.DB)
-	for j := 1; j < len(args); j += 2 {
-		e, _ := db.put(args[j])
-		db.setStr(e, args[j+1], false)
-		e.Expire = NoExpiry
+	var hs [prefetchMax]uint32
+	for j := 1; j < len(args); {
+		n := db.prefetch(args[j:], 2, &hs)
+		for i := 0; i < n; i, j = i+1, j+2 {
+			e, _ := db.putHashed(args[j], hs[i])
+			db.setStr(e, args[j+1], false)
+			e.Expire = NoExpiry
+		}
 	}
 	return nil
 }

@@ -394,6 +394,11 @@ type Zset struct {
 	n    int                // entries in pk
 	dict map[string]float64 // tree form with more than zsetSmall members
 	t    ztree
+	// lazy: the dict alone holds the members, the tree is not built. A large set starts so,
+	// because AOFs are mostly ZADD/ZINCRBY/ZREM, which need only scores; the first command that
+	// needs order builds the tree (O(n log n)) and from then on it is kept (ordered).
+	lazy    bool
+	ordered bool
 }
 
 // zsetPackedLen is the longest member a packed sorted set holds (zset-max-listpack-value).
@@ -402,12 +407,32 @@ const zsetPackedLen = 64
 // Kind reports KindZset.
 func (z *Zset) Kind() Kind { return KindZset }
 
-func (z *Zset) packed() bool { return z.t.root == nil }
+func (z *Zset) packed() bool { return z.t.root == nil && !z.lazy }
+
+// build turns a lazy set into a tree set for good.
+func (z *Zset) build() {
+	if !z.lazy {
+		return
+	}
+	ents := make([]zentry, 0, len(z.dict))
+	for m, s := range z.dict {
+		ents = append(ents, zentry{s, m})
+	}
+	slices.SortFunc(ents, zcmp)
+	z.t = buildZtree(ents)
+	if z.t.root == nil {
+		z.t.root = &znode{}
+	}
+	z.lazy, z.ordered = false, true
+}
 
 // Len returns the number of members. Cost: O(1).
 func (z *Zset) Len() int {
 	if z.packed() {
 		return z.n
+	}
+	if z.lazy {
+		return len(z.dict)
 	}
 	return z.t.len()
 }
@@ -448,6 +473,7 @@ func (z *Zset) Each(fn func(member string, score float64) bool) {
 		}
 		return
 	}
+	z.build()
 	for c := z.t.seek(0); c.ok(); c.next() {
 		if !fn(c.member(), c.score()) {
 			return
@@ -468,6 +494,7 @@ func (z *Zset) view() *ztree {
 		t := buildZtree(z.entries())
 		return &t
 	}
+	z.build()
 	return &z.t
 }
 
@@ -520,16 +547,24 @@ func (z *Zset) add(m string, score float64) {
 		}
 		ents := z.entries()
 		z.pk, z.n = "", 0
-		z.t = buildZtree(ents)
-		if z.t.root == nil {
-			z.t.root = &znode{}
-		}
 		if len(ents)+1 > zsetSmall {
 			z.dict = make(map[string]float64, len(ents)+1)
 			for _, x := range ents {
 				z.dict[x.member] = x.score
 			}
 		}
+		if z.dict != nil && !z.ordered {
+			z.lazy = true
+		} else {
+			z.t = buildZtree(ents)
+			if z.t.root == nil {
+				z.t.root = &znode{}
+			}
+		}
+	}
+	if z.lazy {
+		z.dict[strings.Clone(m)] = score
+		return
 	}
 	e.member = strings.Clone(m)
 	z.t.insert(e)
@@ -538,6 +573,9 @@ func (z *Zset) add(m string, score float64) {
 	} else if z.t.len() > zsetSmall {
 		z.dict = make(map[string]float64, z.t.len())
 		z.Each(func(m string, s float64) bool { z.dict[m] = s; return true })
+		if !z.ordered {
+			z.t, z.lazy = ztree{}, true
+		}
 	}
 }
 
@@ -561,6 +599,10 @@ func (z *Zset) del(m string) (zentry, bool) {
 	if !ok {
 		return zentry{}, false
 	}
+	if z.lazy {
+		delete(z.dict, m)
+		return zentry{s, m}, true
+	}
 	if z.dict != nil {
 		delete(z.dict, m)
 	}
@@ -572,6 +614,12 @@ func (z *Zset) rescore(m string, old, new float64) {
 	if z.packed() {
 		z.del(m)
 		z.add(m, new)
+		return
+	}
+	if z.lazy {
+		// A Go map assignment replaces the stored key string too: never store m, which may
+		// alias the input.
+		z.dict[strings.Clone(m)] = new
 		return
 	}
 	e, _ := z.t.delete(zentry{old, m})
@@ -1143,7 +1191,8 @@ func (z *Zset) firstInLex(r *zlexSpec) zcursor {
 		for c = z.seek(0); c.ok() && !r.gteMin(c.member()); c.next() {
 		}
 	} else {
-		c = z.t.seek(z.t.countBefore(func(e zentry) bool { return !r.gteMin(e.member) })) // > zsetLPMax: a tree
+		t := z.view() // > zsetLPMax: a tree
+		c = t.seek(t.countBefore(func(e zentry) bool { return !r.gteMin(e.member) }))
 	}
 	if !c.ok() || !r.lteMax(c.member()) {
 		return zcursor{}
@@ -1161,7 +1210,8 @@ func (z *Zset) lastInLex(r *zlexSpec) zcursor {
 		for c = z.last(); c.ok() && !r.lteMax(c.member()); c.prev() {
 		}
 	} else {
-		c = z.t.seek(z.t.countBefore(func(e zentry) bool { return r.lteMax(e.member) }) - 1) // a tree
+		t := z.view() // a tree
+		c = t.seek(t.countBefore(func(e zentry) bool { return r.lteMax(e.member) }) - 1)
 	}
 	if !c.ok() || !r.gteMin(c.member()) {
 		return zcursor{}
@@ -1394,10 +1444,10 @@ func zsetPopN(c *Client, key []byte, z *Zset, min bool, count int64) {
 			ents := z.entries()
 			m = ents[len(ents)-1].member
 		case min:
-			cur := z.t.seek(0)
+			cur := z.view().seek(0)
 			m = cur.member()
 		default:
-			cur := z.t.seek(z.Len() - 1)
+			cur := z.view().seek(z.Len() - 1)
 			m = cur.member()
 		}
 		z.del(m)

@@ -91,10 +91,57 @@ func (t *DB) find(key []byte) *Entry {
 // put returns the entry of key, creating it (a plain empty string without TTL, key stored)
 // when missing. created reports which.
 func (t *DB) put(key []byte) (e *Entry, created bool) {
+	return t.putHashed(key, hashKey(key))
+}
+
+// prefetchMax is how many keys prefetch warms at once.
+const prefetchMax = 16
+
+// prefetch loads the index slots, entries and value bytes that lookups of keys[0], keys[step],
+// keys[2*step] … (at most prefetchMax) will touch, and returns their hashes in hs. The loads
+// are independent, so the processor overlaps their cache misses instead of taking them one
+// after another in the lookups: a multi-key command (MSET) pays about one miss latency instead
+// of one per key and level. Only a hint: the lookups are correct without it.
+func (t *DB) prefetch(keys [][]byte, step int, hs *[prefetchMax]uint32) int {
+	n := 0
+	for i := 0; i < len(keys) && n < prefetchMax; i += step {
+		hs[n] = hashKey(keys[i])
+		n++
+	}
+	if t.n == 0 {
+		return n
+	}
+	var slots [prefetchMax]uint64
+	for i := 0; i < n; i++ {
+		slots[i] = t.slots[uint64(hs[i])&t.mask]
+	}
+	var sink uint32
+	var ents [prefetchMax]*Entry
+	for i := 0; i < n; i++ {
+		if s := slots[i]; s != 0 && uint32(s) != slotTomb && uint32(s>>32) == hs[i] {
+			ents[i] = t.entry(uint32(s) - 1)
+			sink += ents[i].vlen
+		}
+	}
+	for i := 0; i < n; i++ {
+		if e := ents[i]; e != nil && e.live {
+			c := t.arena.chunks[e.rec>>32]
+			if off := int(uint32(e.rec)) + int(e.klen); off < len(c) {
+				sink += uint32(c[off])
+			}
+		}
+	}
+	prefetchSink = sink
+	return n
+}
+
+var prefetchSink uint32
+
+// putHashed is put for a key whose hashKey is h.
+func (t *DB) putHashed(key []byte, h uint32) (e *Entry, created bool) {
 	if (t.used+1)*4 > len(t.slots)*3 {
 		t.rehash()
 	}
-	h := hashKey(key)
 	tag := uint64(h) << 32
 	tomb := int64(-1)
 	i := uint64(h) & t.mask

@@ -54,6 +54,9 @@ func (t *DB) Len() int { return t.n }
 
 // key returns the key bytes of e (a view into the arena: valid until the next change).
 func (t *DB) key(e *Entry) []byte {
+	if e.klen <= keyHead {
+		return e.head[:e.klen:e.klen]
+	}
 	return t.arena.bytes(e.rec, int(e.klen))
 }
 
@@ -62,8 +65,9 @@ func (t *DB) str(e *Entry) []byte {
 	if e.vlen == 0 {
 		return nil
 	}
-	b := t.arena.bytes(e.rec, int(e.klen)+int(e.vlen))
-	return b[e.klen:]
+	k := e.koff()
+	b := t.arena.bytes(e.rec, k+int(e.vlen))
+	return b[k:]
 }
 
 // find returns the entry of key, or nil. Cost: one slot probe sequence and one key compare
@@ -124,9 +128,9 @@ func (t *DB) prefetch(keys [][]byte, step int, hs *[prefetchMax]uint32) int {
 		}
 	}
 	for i := 0; i < n; i++ {
-		if e := ents[i]; e != nil && e.live {
+		if e := ents[i]; e != nil && e.live && e.vlen > 0 {
 			c := t.arena.chunks[e.rec>>32]
-			if off := int(uint32(e.rec)) + int(e.klen); off < len(c) {
+			if off := int(uint32(e.rec)) + e.koff(); off < len(c) {
 				sink += uint32(c[off])
 			}
 		}
@@ -172,12 +176,23 @@ func (t *DB) putHashed(key []byte, h uint32) (e *Entry, created bool) {
 	t.slots[i] = tag | uint64(id+1)
 	t.n++
 	e = t.entry(id)
-	*e = Entry{Expire: NoExpiry, live: true}
-	rec, buf := t.arena.alloc(len(key))
-	copy(buf, key)
+	*e = Entry{Expire: NoExpiry, live: true, klen: uint32(len(key))}
 	copy(e.head[:], key)
-	e.rec, e.klen = rec, uint32(len(key))
+	if len(key) > keyHead {
+		rec, buf := t.arena.alloc(len(key))
+		copy(buf, key)
+		e.rec = rec
+	}
 	return e, true
+}
+
+// koff is where the value starts in e's record: keys of up to keyHead bytes live only in the
+// entry, longer ones at the start of the record.
+func (e *Entry) koff() int {
+	if e.klen <= keyHead {
+		return 0
+	}
+	return int(e.klen)
 }
 
 // keyHead is how many leading key bytes an Entry holds.
@@ -261,7 +276,7 @@ func (t *DB) removeEntry(e *Entry, key []byte) {
 			} else {
 				t.slots[i] = tag | slotTomb
 			}
-			t.arena.release(e.rec, int(e.klen)+int(e.vcap))
+			t.arena.release(e.rec, e.koff()+int(e.vcap))
 			*e = Entry{}
 			t.free = append(t.free, id)
 			t.n--
@@ -278,8 +293,9 @@ func (t *DB) setStr(e *Entry, val []byte, grow bool) {
 	e.obj = nil
 	if len(val) <= int(e.vcap) {
 		if len(val) > 0 {
-			b := t.arena.bytes(e.rec, int(e.klen)+len(val))
-			copy(b[e.klen:], val)
+			k := e.koff()
+			b := t.arena.bytes(e.rec, k+len(val))
+			copy(b[k:], val)
 		}
 		e.vlen = uint32(len(val))
 		return
@@ -288,10 +304,13 @@ func (t *DB) setStr(e *Entry, val []byte, grow bool) {
 	if grow {
 		c = growCap(c)
 	}
-	rec, buf := t.arena.alloc(int(e.klen) + c)
-	copy(buf, t.key(e))
-	copy(buf[e.klen:], val)
-	t.arena.release(e.rec, int(e.klen)+int(e.vcap))
+	k := e.koff()
+	rec, buf := t.arena.alloc(k + c)
+	if k > 0 {
+		copy(buf, t.key(e))
+	}
+	copy(buf[k:], val)
+	t.arena.release(e.rec, k+int(e.vcap))
 	e.rec, e.vlen, e.vcap = rec, uint32(len(val)), uint32(c)
 	t.maybeCompact()
 }
@@ -299,21 +318,22 @@ func (t *DB) setStr(e *Entry, val []byte, grow bool) {
 // strSpace makes e's plain string n bytes long, zero-filling what it adds (sdsgrowzero) and
 // keeping existing bytes, and returns the writable value bytes. e must hold a plain string.
 func (t *DB) strSpace(e *Entry, n int) []byte {
+	k := e.koff()
 	if n > int(e.vcap) {
 		c := growCap(n)
-		rec, buf := t.arena.alloc(int(e.klen) + c)
-		copy(buf, t.arena.bytes(e.rec, int(e.klen)+int(e.vlen)))
-		clear(buf[int(e.klen)+int(e.vlen):])
-		t.arena.release(e.rec, int(e.klen)+int(e.vcap))
+		rec, buf := t.arena.alloc(k + c)
+		copy(buf, t.arena.bytes(e.rec, k+int(e.vlen)))
+		clear(buf[k+int(e.vlen):])
+		t.arena.release(e.rec, k+int(e.vcap))
 		e.rec, e.vcap = rec, uint32(c)
 	} else if n > int(e.vlen) {
-		b := t.arena.bytes(e.rec, int(e.klen)+n)
-		clear(b[int(e.klen)+int(e.vlen):])
+		b := t.arena.bytes(e.rec, k+n)
+		clear(b[k+int(e.vlen):])
 	}
 	if n > int(e.vlen) {
 		e.vlen = uint32(n)
 	}
-	return t.arena.bytes(e.rec, int(e.klen)+int(e.vlen))[e.klen:]
+	return t.arena.bytes(e.rec, k+int(e.vlen))[k:]
 }
 
 // setObj makes e's value the object v, releasing plain string space.
@@ -364,7 +384,7 @@ func (t *DB) maybeCompact() {
 			if !e.live {
 				continue
 			}
-			keep := int(e.klen) + int(e.vlen)
+			keep := e.koff() + int(e.vlen)
 			rec, buf := na.alloc(keep)
 			copy(buf, a.bytes(e.rec, keep))
 			e.rec, e.vcap = rec, e.vlen

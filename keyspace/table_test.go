@@ -78,6 +78,13 @@ func TestTableAgainstMap(t *testing.T) {
 					delete(ref, string(k))
 					delete(objs, string(k))
 				}
+				if i%13 == 0 {
+					keys := [][]byte{k, name(), name()}
+					var hs [prefetchMax]uint32
+					if n := db.prefetch(keys, 1, &hs); n != 3 || hs[0] != hashKey(keys[0]) || hs[2] != hashKey(keys[2]) {
+						t.Fatalf("prefetch: %d hashes %v", n, hs[:n])
+					}
+				}
 				if i%97 == 0 {
 					db.arena.garbage += db.arena.used // force a compaction on the next free
 					db.maybeCompact()

@@ -17,7 +17,6 @@ package keyspace
 import (
 	"errors"
 	"fmt"
-	"sort"
 )
 
 // Kind is a value's type, as TYPE names it.
@@ -92,7 +91,7 @@ type Library struct {
 
 // Keyspace is every database plus the function libraries.
 type Keyspace struct {
-	dbs       map[int]*DB
+	dbs       []*DB // by index; nil: empty
 	Libraries map[string]*Library
 	// NowMs is the time relative TTLs (EXPIRE k 10, SET k v EX 10, RESTORE k 1000 …) are
 	// counted from; the loader uses its own clock at load time. Options.Now sets it.
@@ -103,28 +102,43 @@ type Keyspace struct {
 
 // New returns an empty keyspace whose relative TTLs count from nowMs.
 func New(nowMs int64) *Keyspace {
-	return &Keyspace{dbs: map[int]*DB{}, Libraries: map[string]*Library{}, NowMs: nowMs, MaxDBs: 16}
+	return &Keyspace{Libraries: map[string]*Library{}, NowMs: nowMs, MaxDBs: 16}
 }
 
 // DB returns database n, creating it.
 func (ks *Keyspace) DB(n int) *DB {
-	db := ks.dbs[n]
-	if db == nil {
-		db = newDB()
-		ks.dbs[n] = db
+	if n < len(ks.dbs) {
+		if db := ks.dbs[n]; db != nil {
+			return db
+		}
 	}
+	if n < 0 {
+		panic("keyspace: negative database index")
+	}
+	for len(ks.dbs) <= n {
+		ks.dbs = append(ks.dbs, nil)
+	}
+	db := newDB()
+	ks.dbs[n] = db
 	return db
+}
+
+// db returns database n, or nil when it has never held a key.
+func (ks *Keyspace) db(n int) *DB {
+	if n < 0 || n >= len(ks.dbs) {
+		return nil
+	}
+	return ks.dbs[n]
 }
 
 // DBIndexes returns the indexes of databases that hold keys, ascending.
 func (ks *Keyspace) DBIndexes() []int {
 	var out []int
 	for n, db := range ks.dbs {
-		if db.Len() > 0 {
+		if db != nil && db.Len() > 0 {
 			out = append(out, n)
 		}
 	}
-	sort.Ints(out)
 	return out
 }
 
@@ -132,14 +146,16 @@ func (ks *Keyspace) DBIndexes() []int {
 func (ks *Keyspace) Len() int {
 	n := 0
 	for _, db := range ks.dbs {
-		n += db.Len()
+		if db != nil {
+			n += db.Len()
+		}
 	}
 	return n
 }
 
 // Lookup returns the entry of key in db n, or nil. No expiry is applied (replay semantics).
 func (ks *Keyspace) Lookup(n int, key []byte) *Entry {
-	db := ks.dbs[n]
+	db := ks.db(n)
 	if db == nil {
 		return nil
 	}
@@ -168,7 +184,7 @@ func (ks *Keyspace) SetString(n int, key, val []byte, expire int64) {
 
 // Delete removes key from db n and reports whether it existed.
 func (ks *Keyspace) Delete(n int, key []byte) bool {
-	db := ks.dbs[n]
+	db := ks.db(n)
 	if db == nil {
 		return false
 	}
@@ -201,22 +217,20 @@ func (t *DB) stringObj(e *Entry) *String {
 
 // FlushDB empties db n; FlushAll empties every database. Functions stay (FLUSHALL does not
 // flush functions).
-func (ks *Keyspace) FlushDB(n int) { delete(ks.dbs, n) }
+func (ks *Keyspace) FlushDB(n int) {
+	if n >= 0 && n < len(ks.dbs) {
+		ks.dbs[n] = nil
+	}
+}
 
 // FlushAll empties every database.
-func (ks *Keyspace) FlushAll() { ks.dbs = map[int]*DB{} }
+func (ks *Keyspace) FlushAll() { ks.dbs = nil }
 
 // SwapDB swaps two databases, data and TTLs.
 func (ks *Keyspace) SwapDB(a, b int) {
-	da, db := ks.dbs[a], ks.dbs[b]
-	delete(ks.dbs, a)
-	delete(ks.dbs, b)
-	if da != nil {
-		ks.dbs[b] = da
-	}
-	if db != nil {
-		ks.dbs[a] = db
-	}
+	ks.DB(a)
+	ks.DB(b)
+	ks.dbs[a], ks.dbs[b] = ks.dbs[b], ks.dbs[a]
 }
 
 // Errors a command returns. A *CommandError is a Redis error reply: the command had no effect

@@ -402,7 +402,7 @@ func (f strFake) Kind() Kind { return f.k }
 // strDescribeEngine renders db 0 of the engine like strDescribe.
 func strDescribeEngine(ks *Keyspace) []string {
 	var keys []canon.Key
-	db := ks.dbs[0]
+	db := ks.db(0)
 	if db == nil {
 		return nil
 	}

@@ -157,17 +157,21 @@ func (w *writer) live(k *canon.Key) bool {
 		return false
 	}
 	if k.Type == canon.TypeHash {
-		out := k.Hash[:0:0]
-		dropped := false
+		expired := 0
 		for _, f := range k.Hash {
 			if f.ExpireMs >= 0 && f.ExpireMs < w.nowMs {
-				w.rep.ExpiredFields++
-				dropped = true
-				continue
+				expired++
 			}
-			out = append(out, f)
 		}
-		if dropped {
+		if expired > 0 {
+			// A new slice: k.Hash may alias what the engine keeps.
+			out := make([]canon.HField, 0, len(k.Hash)-expired)
+			for _, f := range k.Hash {
+				if !(f.ExpireMs >= 0 && f.ExpireMs < w.nowMs) {
+					out = append(out, f)
+				}
+			}
+			w.rep.ExpiredFields += int64(expired)
 			k.Hash = out
 		}
 		if len(k.Hash) == 0 {

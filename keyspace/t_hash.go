@@ -289,6 +289,12 @@ func hashExport(v Value, k *canon.Key) {
 	h := v.(*Hash)
 	k.Type = canon.TypeHash
 	k.Hash = make([]canon.HField, 0, h.Len())
+	if h.m != nil && h.ttl == nil {
+		for f, val := range h.m { // views: export results alias engine memory
+			k.Hash = append(k.Hash, canon.HField{Field: collBytes(f), Value: collBytes(val), ExpireMs: canon.NoExpiry})
+		}
+		return
+	}
 	h.Each(func(f, val []byte, exp int64) bool {
 		if exp < 0 {
 			exp = canon.NoExpiry

@@ -516,9 +516,9 @@ func init() {
 		export: func(v Value, k *canon.Key) {
 			l := v.(*List)
 			k.Type = canon.TypeList
-			all := make([]string, 0, l.n)
-			l.each(func(_ int, s string) bool { all = append(all, s); return true })
-			k.List = collArena(len(all), func(i int) string { return all[i] })
+			// Views of the engine's bytes (export results alias engine memory).
+			k.List = make([][]byte, 0, l.n)
+			l.each(func(_ int, s string) bool { k.List = append(k.List, collBytes(s)); return true })
 		},
 		load:  func(k *canon.Key) (Value, error) { return NewList(k.List), nil },
 		clone: func(v Value) Value { return v.(*List).clone() },
@@ -541,22 +541,6 @@ func init() {
 	register("brpop", func(c *Client, a [][]byte) error { return listBpop(c, a, false) })
 	register("lmpop", func(c *Client, a [][]byte) error { return listMpop(c, a, 1, false) })
 	register("blmpop", func(c *Client, a [][]byte) error { return listMpop(c, a, 2, true) })
-}
-
-// collArena returns n byte slices copied from get(0..n-1), all carved from one allocation.
-func collArena(n int, get func(i int) string) [][]byte {
-	total := 0
-	for i := 0; i < n; i++ {
-		total += len(get(i))
-	}
-	buf := make([]byte, 0, total)
-	out := make([][]byte, n)
-	for i := 0; i < n; i++ {
-		s := get(i)
-		buf = append(buf, s...)
-		out[i] = buf[len(buf)-len(s) : len(buf) : len(buf)]
-	}
-	return out
 }
 
 // collErr is an error reply "ERR msg" (addReplyError adds the ERR prefix).

@@ -161,9 +161,10 @@ func (s *Set) clone() *Set {
 func init() {
 	registerCodec(KindSet, codec{
 		export: func(v Value, k *canon.Key) {
-			ms := v.(*Set).members()
+			s := v.(*Set)
 			k.Type = canon.TypeSet
-			k.Set = collArena(len(ms), func(i int) string { return ms[i] })
+			k.Set = make([][]byte, 0, s.Len())
+			s.each(func(m string) bool { k.Set = append(k.Set, collBytes(m)); return true })
 		},
 		load:  func(k *canon.Key) (Value, error) { return NewSet(k.Set), nil },
 		clone: func(v Value) Value { return v.(*Set).clone() },

@@ -704,13 +704,19 @@ func init() {
 		export: func(v Value, k *canon.Key) {
 			z := v.(*Zset)
 			k.Type = canon.TypeZset
-			ents := make([]zentry, 0, z.Len())
-			z.Each(func(m string, s float64) bool { ents = append(ents, zentry{s, m}); return true })
-			names := collArena(len(ents), func(i int) string { return ents[i].member })
-			k.Zset = make([]canon.ZMember, len(ents))
-			for i, e := range ents {
-				k.Zset[i] = canon.ZMember{Member: names[i], Score: e.score}
+			k.Zset = make([]canon.ZMember, 0, z.Len())
+			if z.lazy {
+				// Read-only (exports may run concurrently): sort a copy, leave the set lazy.
+				for m, s := range z.dict {
+					k.Zset = append(k.Zset, canon.ZMember{Member: collBytes(m), Score: s})
+				}
+				slices.SortFunc(k.Zset, func(a, b canon.ZMember) int { return zcmp(zentry{a.Score, collStr(a.Member)}, zentry{b.Score, collStr(b.Member)}) })
+				return
 			}
+			z.Each(func(m string, s float64) bool {
+				k.Zset = append(k.Zset, canon.ZMember{Member: collBytes(m), Score: s})
+				return true
+			})
 		},
 		load:  func(k *canon.Key) (Value, error) { return NewZset(k.Zset) },
 		clone: func(v Value) Value { return v.(*Zset).clone() },

@@ -14,9 +14,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aofkit/aofkit/aof"
@@ -152,8 +154,23 @@ type writer struct {
 // live drops what expired as of now: the key (now > expire) or hash fields (expire < now).
 // It reports whether the key stays.
 func (w *writer) live(k *canon.Key) bool {
+	var st keyStats
+	ok := w.liveIn(k, &st)
+	w.rep.Expired += st.expired
+	w.rep.ExpiredFields += st.expiredFields
+	return ok
+}
+
+// keyStats is what one batch of keys adds to the report (batches are encoded in parallel).
+type keyStats struct {
+	expired, expiredFields, records int64
+	types                           map[string]int64
+}
+
+// liveIn is live counting into st (safe on any goroutine).
+func (w *writer) liveIn(k *canon.Key, st *keyStats) bool {
 	if k.ExpireMs >= 0 && w.nowMs > k.ExpireMs {
-		w.rep.Expired++
+		st.expired++
 		return false
 	}
 	if k.Type == canon.TypeHash {
@@ -171,11 +188,11 @@ func (w *writer) live(k *canon.Key) bool {
 					out = append(out, f)
 				}
 			}
-			w.rep.ExpiredFields += int64(expired)
+			st.expiredFields += int64(expired)
 			k.Hash = out
 		}
 		if len(k.Hash) == 0 {
-			w.rep.Expired++
+			st.expired++
 			return false
 		}
 	}
@@ -232,18 +249,7 @@ func (w *writer) write(out io.Writer, aofBase bool) error {
 				return err
 			}
 		}
-		err = w.ks.Each(false, func(k *canon.Key) error {
-			if !w.live(k) {
-				return nil
-			}
-			w.count(k)
-			w.rep.OutputRecords++
-			if w.rep.RDBVersion < 10 && k.Type == canon.TypeStream && k.Stream != nil {
-				k.Stream = withoutStreamCounters(k.Stream)
-			}
-			return enc.Key(k)
-		})
-		if err != nil {
+		if err := w.encodeRDB(enc); err != nil {
 			return err
 		}
 		if err := enc.Close(); err != nil {
@@ -287,6 +293,104 @@ func (w *writer) write(out io.Writer, aofBase bool) error {
 	w.rep.OutputBytes += cw.n
 	return nil
 }
+
+// encJob is one batch of keys of one database, encoded on a worker goroutine.
+type encJob struct {
+	db      int
+	ents    []*keyspace.Entry
+	recs    []byte
+	dropped rdb.DropReport
+	st      keyStats
+	err     error
+	done    chan struct{}
+}
+
+// encodeRDB writes every live key through enc. Keys are exported and encoded (the costly part:
+// listpacks, LZF) in batches on one worker per core while this goroutine writes the finished
+// batches in order, so the output is the same as encoding one key after another. At most a
+// few batches are in flight.
+func (w *writer) encodeRDB(enc *rdb.Encoder) error {
+	workers := max(1, runtime.GOMAXPROCS(0))
+	work := make(chan *encJob, 2*workers)
+	inOrder := make(chan *encJob, 4*workers)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ke := enc.NewKeyEncoder()
+			var k canon.Key
+			for j := range work {
+				for _, e := range j.ents {
+					w.ks.Export(j.db, e, &k)
+					if !w.liveIn(&k, &j.st) {
+						continue
+					}
+					if w.rep.RDBVersion < 10 && k.Type == canon.TypeStream && k.Stream != nil {
+						k.Stream = withoutStreamCounters(k.Stream)
+					}
+					recs, err := ke.Append(j.recs, &k)
+					if err != nil {
+						j.err = err
+						break
+					}
+					j.recs = recs
+					j.st.records++
+					if j.st.types == nil {
+						j.st.types = map[string]int64{}
+					}
+					j.st.types[k.Type]++
+				}
+				j.dropped = ke.TakeDropped()
+				close(j.done)
+			}
+		}()
+	}
+	go func() {
+		defer close(inOrder)
+		defer close(work)
+		w.ks.Batches(256, func(db int, ents []*keyspace.Entry) error {
+			j := &encJob{db: db, ents: ents, done: make(chan struct{})}
+			select {
+			case inOrder <- j:
+			case <-stop:
+				return errStopped
+			}
+			work <- j
+			return nil
+		})
+	}()
+	var err error
+	for j := range inOrder {
+		<-j.done
+		if err != nil {
+			continue // drain
+		}
+		if j.err != nil {
+			err = j.err
+			close(stop)
+			continue
+		}
+		w.rep.Expired += j.st.expired
+		w.rep.ExpiredFields += j.st.expiredFields
+		w.rep.OutputRecords += j.st.records
+		for t, n := range j.st.types {
+			if w.counts == nil {
+				w.counts = map[[2]string]int64{}
+			}
+			w.counts[[2]string{strconv.Itoa(j.db), t}] += n
+		}
+		if e := enc.Records(j.db, j.recs, j.dropped); e != nil {
+			err = e
+			close(stop)
+		}
+	}
+	wg.Wait()
+	return err
+}
+
+var errStopped = errors.New("stopped")
 
 // withoutStreamCounters returns a copy of s without entries_added, max_deleted_id and the
 // groups' entries_read, which RDB 9 (Redis ≤ 6.2) cannot hold: the servers that write and read

@@ -139,3 +139,34 @@ func (ks *Keyspace) Functions() []canon.Function {
 	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Name, out[j].Name) < 0 })
 	return out
 }
+
+// Batches hands out every key in batches of at most size entries, database by database
+// ascending, in the order Each(false, …) uses. Each batch is a new slice, so batches may be
+// exported on other goroutines (Export only reads) while fn goes on, provided nothing changes
+// the keyspace meanwhile.
+func (ks *Keyspace) Batches(size int, fn func(db int, ents []*Entry) error) error {
+	for _, n := range ks.DBIndexes() {
+		var batch []*Entry
+		err := ks.dbs[n].each(func(e *Entry) error {
+			if batch == nil {
+				batch = make([]*Entry, 0, size)
+			}
+			batch = append(batch, e)
+			if len(batch) == size {
+				b := batch
+				batch = nil
+				return fn(n, b)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if len(batch) > 0 {
+			if err := fn(n, batch); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

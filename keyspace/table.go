@@ -29,6 +29,7 @@ type DB struct {
 	next  uint32   // ids below next have been handed out
 	free  []uint32 // ids to reuse
 	arena arena
+	sink  uint32 // prefetch's loads land here
 }
 
 const (
@@ -135,11 +136,9 @@ func (t *DB) prefetch(keys [][]byte, step int, hs *[prefetchMax]uint32) int {
 			}
 		}
 	}
-	prefetchSink = sink
+	t.sink = sink // keeps the loads
 	return n
 }
-
-var prefetchSink uint32
 
 // putHashed is put for a key whose hashKey is h.
 func (t *DB) putHashed(key []byte, h uint32) (e *Entry, created bool) {

@@ -304,34 +304,108 @@ func (e *Encoder) Key(k *canon.Key) error {
 	if err := e.check(); err != nil {
 		return err
 	}
+	var dropped DropReport
+	rec, err := appendRecord(&e.st, e.rec[:0], k, e.opt.Drop, &dropped)
+	if err != nil {
+		return err
+	}
+	e.rec = rec
+	e.dropped.add(dropped)
+	e.selectDB(k.DB)
+	e.emit(rec)
+	return e.err
+}
+
+// selectDB emits a SELECTDB opcode when db is not the selected database.
+func (e *Encoder) selectDB(db int) {
+	if db == e.db {
+		return
+	}
+	var buf [10]byte
+	b := append(buf[:0], OpSelectDB)
+	b = encAppendLen(b, uint64(db))
+	e.emit(b)
+	e.db = db
+}
+
+// appendRecord appends k's key record (expire, type, name, value; no SELECTDB) to dst. On an
+// error dst is returned unchanged.
+func appendRecord(st *encState, dst []byte, k *canon.Key, drop bool, dropped *DropReport) ([]byte, error) {
 	if k.DB < 0 {
-		return &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("negative database")}
+		return dst, &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("negative database")}
 	}
 	if k.ExpireMs < 0 && k.ExpireMs != canon.NoExpiry {
-		return &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("negative expire time %d", k.ExpireMs)}
+		return dst, &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("negative expire time %d", k.ExpireMs)}
 	}
-	var dropped DropReport
-	typ, val, err := e.st.appendValue(e.st.val[:0], k, e.opt.Drop, &dropped)
-	e.st.val = val
+	var d DropReport
+	typ, val, err := st.appendValue(st.val[:0], k, drop, &d)
+	st.val = val
 	if err != nil {
-		return &EncodeError{DB: k.DB, Key: k.Key, Err: err}
+		return dst, &EncodeError{DB: k.DB, Key: k.Key, Err: err}
+	}
+	dropped.add(d)
+	if k.ExpireMs != canon.NoExpiry {
+		dst = append(dst, OpExpireTimeMs)
+		dst = encAppendMillis(dst, k.ExpireMs)
+	}
+	dst = append(dst, typ)
+	dst = encAppendString(dst, k.Key, st.lz)
+	dst = append(dst, val...)
+	if cap(st.val) > 4<<20 {
+		st.val = nil // a huge value's buffer is not kept for the next key
+	}
+	if cap(st.body) > 4<<20 {
+		st.body = nil
+	}
+	return dst, nil
+}
+
+// KeyEncoder turns keys into RDB key records without writing them, so that several
+// goroutines can encode the keys of one file; Encoder.Records writes the records in order.
+// A KeyEncoder is not safe for concurrent use: make one per goroutine. Memory: O(size of the
+// largest key).
+type KeyEncoder struct {
+	st      encState
+	drop    bool
+	dropped DropReport
+}
+
+// NewKeyEncoder returns a KeyEncoder with e's version and options.
+func (e *Encoder) NewKeyEncoder() *KeyEncoder {
+	ke := &KeyEncoder{drop: e.opt.Drop}
+	ke.st.init(e.version, e.opt)
+	return ke
+}
+
+// Append appends k's record (without SELECTDB: see Records) to dst. Cost and errors as
+// Encoder.Key's; on an error dst is returned unchanged and the KeyEncoder stays usable.
+func (ke *KeyEncoder) Append(dst []byte, k *canon.Key) ([]byte, error) {
+	return appendRecord(&ke.st, dst, k, ke.drop, &ke.dropped)
+}
+
+// TakeDropped returns what was left out since the last call and resets it.
+func (ke *KeyEncoder) TakeDropped() DropReport {
+	d := ke.dropped
+	ke.dropped = DropReport{}
+	return d
+}
+
+// Records writes key records made by KeyEncoder.Append for keys of database db, after a
+// SELECTDB when db is not the selected one, and counts dropped into Dropped. Errors: the
+// write error of the output.
+func (e *Encoder) Records(db int, recs []byte, dropped DropReport) error {
+	if err := e.check(); err != nil {
+		return err
+	}
+	if db < 0 {
+		return &EncodeError{DB: db, Err: encInvalid("negative database")}
 	}
 	e.dropped.add(dropped)
-	b := e.rec[:0]
-	if k.DB != e.db {
-		b = append(b, OpSelectDB)
-		b = encAppendLen(b, uint64(k.DB))
-		e.db = k.DB
+	if len(recs) == 0 {
+		return e.err
 	}
-	if k.ExpireMs != canon.NoExpiry {
-		b = append(b, OpExpireTimeMs)
-		b = encAppendMillis(b, k.ExpireMs)
-	}
-	b = append(b, typ)
-	b = encAppendString(b, k.Key, e.st.lz)
-	e.rec = b
-	e.emit(b)
-	e.emit(val)
+	e.selectDB(db)
+	e.emit(recs)
 	return e.err
 }
 

@@ -710,7 +710,9 @@ func init() {
 				for m, s := range z.dict {
 					k.Zset = append(k.Zset, canon.ZMember{Member: collBytes(m), Score: s})
 				}
-				slices.SortFunc(k.Zset, func(a, b canon.ZMember) int { return zcmp(zentry{a.Score, collStr(a.Member)}, zentry{b.Score, collStr(b.Member)}) })
+				slices.SortFunc(k.Zset, func(a, b canon.ZMember) int {
+					return zcmp(zentry{a.Score, collStr(a.Member)}, zentry{b.Score, collStr(b.Member)})
+				})
 				return
 			}
 			z.Each(func(m string, s float64) bool {

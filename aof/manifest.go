@@ -381,6 +381,24 @@ func manifestAtoll(b []byte) int64 {
 	return int64(v)
 }
 
+// SplitArgs splits line the way Redis's sdssplitargs does (src/sds.c @ 7.4.1): tokens
+// separated by blanks; "double quotes" with \n \r \t \b \a \xHH and \<any> escapes; 'single
+// quotes' with \' only; a closing quote must be followed by a blank or the end; quotes may open
+// inside a token. line must not hold NUL bytes (C strings end there: cut first). On failure
+// args is nil and reason says why sdssplitargs returns NULL. The tokens are fresh slices.
+// Cost: O(len(line)). Manifests and FUNCTION LOAD headers both use it.
+func SplitArgs(line []byte) (args [][]byte, reason string) {
+	var sp manifestSplitter
+	if reason := sp.split(line); reason != "" {
+		return nil, reason
+	}
+	args = make([][]byte, len(sp.toks))
+	for i := range sp.toks {
+		args[i] = sp.tok(i)[:len(sp.tok(i)):len(sp.tok(i))]
+	}
+	return args, ""
+}
+
 // manifestSplitter is sdssplitargs (src/sds.c @ 7.4.1) over a line without NUL bytes; the
 // tokens share one buffer that is reused from line to line.
 type manifestSplitter struct {

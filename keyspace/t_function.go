@@ -11,6 +11,7 @@ package keyspace
 // FCALL itself never reaches an AOF (its effects do) and the core refuses it.
 
 import (
+	"github.com/aofkit/aofkit/aof"
 	"github.com/aofkit/aofkit/rdb"
 )
 
@@ -38,122 +39,15 @@ func cmdScriptFlush(c *Client, args [][]byte) error {
 // fnErr is an error reply whose text comes from an sds (addReplyErrorSds: not sanitized).
 func fnErr(msg string) *CommandError { return &CommandError{"ERR " + msg} }
 
-// fnIsSpace is C isspace in the C locale.
-func fnIsSpace(ch byte) bool {
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\v' || ch == '\f' || ch == '\r'
-}
-
-func fnHexVal(ch byte) (byte, bool) {
-	switch {
-	case '0' <= ch && ch <= '9':
-		return ch - '0', true
-	case 'a' <= ch && ch <= 'f':
-		return ch - 'a' + 10, true
-	case 'A' <= ch && ch <= 'F':
-		return ch - 'A' + 10, true
-	}
-	return 0, false
-}
-
-// SplitArgs splits line the way Redis's sdssplitargs does (sds.c): tokens separated by
-// blanks; "double quotes" with \n \r \t \b \a \xHH and \<any> escapes; 'single quotes' with
-// \' only; a closing quote must be followed by a blank or the end; quotes may open inside a
-// token. The line ends at its first NUL byte. ok is false for unbalanced quotes or a closing
-// quote followed by something else (sdssplitargs returns NULL). Cost: O(len(line)).
+// SplitArgs splits line the way Redis's sdssplitargs does (aof.SplitArgs), the line ending at
+// its first NUL byte as a C string does. ok is false where sdssplitargs returns NULL
+// (unbalanced quotes, a closing quote followed by something else). Cost: O(len(line)).
 func SplitArgs(line []byte) (args [][]byte, ok bool) {
 	if i := indexNUL(line); i >= 0 {
 		line = line[:i]
 	}
-	at := func(i int) byte { // *(p+i) of a NUL-terminated string
-		if i < len(line) {
-			return line[i]
-		}
-		return 0
-	}
-	p := 0
-	for {
-		for p < len(line) && fnIsSpace(line[p]) {
-			p++
-		}
-		if p >= len(line) {
-			return args, true
-		}
-		cur := []byte{}
-		inq, insq, done := false, false, false
-		for !done {
-			ch := at(p)
-			switch {
-			case inq:
-				switch {
-				case ch == '\\' && at(p+1) == 'x':
-					hi, ok1 := fnHexVal(at(p + 2))
-					lo, ok2 := fnHexVal(at(p + 3))
-					if ok1 && ok2 {
-						cur = append(cur, hi<<4|lo)
-						p += 3
-					} else {
-						cur = append(cur, 'x')
-						p++
-					}
-				case ch == '\\' && at(p+1) != 0:
-					p++
-					e := at(p)
-					switch e {
-					case 'n':
-						e = '\n'
-					case 'r':
-						e = '\r'
-					case 't':
-						e = '\t'
-					case 'b':
-						e = '\b'
-					case 'a':
-						e = '\a'
-					}
-					cur = append(cur, e)
-				case ch == '"':
-					if n := at(p + 1); n != 0 && !fnIsSpace(n) {
-						return nil, false
-					}
-					done = true
-				case ch == 0:
-					return nil, false
-				default:
-					cur = append(cur, ch)
-				}
-			case insq:
-				switch {
-				case ch == '\\' && at(p+1) == '\'':
-					p++
-					cur = append(cur, '\'')
-				case ch == '\'':
-					if n := at(p + 1); n != 0 && !fnIsSpace(n) {
-						return nil, false
-					}
-					done = true
-				case ch == 0:
-					return nil, false
-				default:
-					cur = append(cur, ch)
-				}
-			default:
-				switch ch {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
-				default:
-					cur = append(cur, ch)
-				}
-			}
-			if at(p) != 0 {
-				p++
-			}
-		}
-		args = append(args, cur)
-	}
+	args, reason := aof.SplitArgs(line)
+	return args, reason == ""
 }
 
 func indexNUL(b []byte) int {

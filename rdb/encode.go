@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -337,27 +338,50 @@ func appendRecord(st *encState, dst []byte, k *canon.Key, drop bool, dropped *Dr
 	if k.ExpireMs < 0 && k.ExpireMs != canon.NoExpiry {
 		return dst, &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("negative expire time %d", k.ExpireMs)}
 	}
-	var d DropReport
-	typ, val, err := st.appendValue(st.val[:0], k, drop, &d)
-	st.val = val
-	if err != nil {
-		return dst, &EncodeError{DB: k.DB, Key: k.Key, Err: err}
-	}
-	dropped.add(d)
+	// The value is encoded straight after the header, whose type byte is filled in once the
+	// value has chosen its encoding: no copy of a large value.
+	start := len(dst)
 	if k.ExpireMs != canon.NoExpiry {
 		dst = append(dst, OpExpireTimeMs)
 		dst = encAppendMillis(dst, k.ExpireMs)
 	}
-	dst = append(dst, typ)
+	typeAt := len(dst)
+	dst = append(dst, 0)
 	dst = encAppendString(dst, k.Key, st.lz)
-	dst = append(dst, val...)
-	if cap(st.val) > 4<<20 {
-		st.val = nil // a huge value's buffer is not kept for the next key
+	if n := encSizeHint(k); n > 1<<16 && cap(dst)-len(dst) < n {
+		dst = slices.Grow(dst, n) // one allocation for a large value, not a chain of doublings
 	}
+	var d DropReport
+	typ, out, err := st.appendValue(dst, k, drop, &d)
+	if err != nil {
+		return dst[:start], &EncodeError{DB: k.DB, Key: k.Key, Err: err}
+	}
+	dropped.add(d)
+	out[typeAt] = typ
+	dst = out
 	if cap(st.body) > 4<<20 {
-		st.body = nil
+		st.body = nil // a huge value's scratch is not kept for the next key
 	}
 	return dst, nil
+}
+
+// encSizeHint is about the encoded size of k's value (uncompressed): its bytes plus a few
+// bytes of framing per element.
+func encSizeHint(k *canon.Key) int {
+	n := len(k.String)
+	for _, it := range k.List {
+		n += len(it) + 2
+	}
+	for _, m := range k.Set {
+		n += len(m) + 2
+	}
+	for _, m := range k.Zset {
+		n += len(m.Member) + 10
+	}
+	for _, f := range k.Hash {
+		n += len(f.Field) + len(f.Value) + 4
+	}
+	return n
 }
 
 // KeyEncoder turns keys into RDB key records without writing them, so that several

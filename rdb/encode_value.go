@@ -18,7 +18,6 @@ type encState struct {
 	nowMs   int64
 	lz      *encLZF // nil when compression is off
 
-	val    []byte // value of the key being encoded
 	body   []byte // container bodies counted before they are written
 	lp     encListpack
 	zl     encZiplist
@@ -90,7 +89,8 @@ func (st *encState) appendList(dst []byte, items [][]byte) (byte, []byte, error)
 		return 0, dst, encInvalid("empty list")
 	}
 	maxBytes, maxCount := st.listNodeLimit()
-	body := st.body[:0]
+	// The nodes go straight into dst after room for their count (known at the end).
+	dst, countAt := encReserveLen(dst)
 	nodes := 0
 	if st.version < 10 {
 		zl := &st.zl
@@ -100,7 +100,7 @@ func (st *encState) appendList(dst []byte, items [][]byte) (byte, []byte, error)
 			if err != nil {
 				return err
 			}
-			body = encAppendString(body, blob, st.lz)
+			dst = encAppendString(dst, blob, st.lz)
 			nodes++
 			zl.reset()
 			return nil
@@ -116,9 +116,7 @@ func (st *encState) appendList(dst []byte, items [][]byte) (byte, []byte, error)
 		if err := flush(); err != nil {
 			return 0, dst, err
 		}
-		st.body = body
-		dst = encAppendLen(dst, uint64(nodes))
-		return TypeListQuicklist, append(dst, body...), nil
+		return TypeListQuicklist, encPatchLen(dst, countAt, uint64(nodes)), nil
 	}
 	lp := &st.lp
 	lp.reset()
@@ -130,8 +128,8 @@ func (st *encState) appendList(dst []byte, items [][]byte) (byte, []byte, error)
 		if err != nil {
 			return err
 		}
-		body = encAppendLen(body, QuicklistNodePacked)
-		body = encAppendString(body, blob, st.lz)
+		dst = encAppendLen(dst, QuicklistNodePacked)
+		dst = encAppendString(dst, blob, st.lz)
 		nodes++
 		lp.reset()
 		return nil
@@ -141,8 +139,8 @@ func (st *encState) appendList(dst []byte, items [][]byte) (byte, []byte, error)
 			if err := flush(); err != nil {
 				return 0, dst, err
 			}
-			body = encAppendLen(body, QuicklistNodePlain)
-			body = encAppendString(body, it, st.lz)
+			dst = encAppendLen(dst, QuicklistNodePlain)
+			dst = encAppendString(dst, it, st.lz)
 			nodes++
 			continue
 		}
@@ -156,9 +154,22 @@ func (st *encState) appendList(dst []byte, items [][]byte) (byte, []byte, error)
 	if err := flush(); err != nil {
 		return 0, dst, err
 	}
-	st.body = body
-	dst = encAppendLen(dst, uint64(nodes))
-	return TypeListQuicklist2, append(dst, body...), nil
+	return TypeListQuicklist2, encPatchLen(dst, countAt, uint64(nodes)), nil
+}
+
+// encReserveLen appends room for the longest length encoding (9 bytes) and returns where it
+// starts; encPatchLen writes the length there and closes the gap (a short memmove).
+func encReserveLen(dst []byte) ([]byte, int) {
+	at := len(dst)
+	return append(dst, 0, 0, 0, 0, 0, 0, 0, 0, 0), at
+}
+
+func encPatchLen(dst []byte, at int, n uint64) []byte {
+	var tmp [9]byte
+	l := encAppendLen(tmp[:0], n)
+	copy(dst[at:], l)
+	copy(dst[at+len(l):], dst[at+9:])
+	return dst[:len(dst)-(9-len(l))]
 }
 
 // encZiplistAllows is _quicklistNodeAllowInsert @ 5.0.14: the node's size plus the element's

@@ -9,9 +9,11 @@
 //   - each file starts in DB 0 (a new Client per file);
 //   - nothing expires during replay: past TTLs are stored, never applied.
 //
-// Values are held in compact per-type structures (one interface value per key, none per
-// element). Every byte slice a command passes in may alias a memory-mapped file that is
-// released later: handlers copy what they store.
+// Memory: each database is an open-addressing table of 64-byte entries whose keys and plain
+// string values live in a pointer-free arena (table.go): no Go object per string key.
+// Collections are compact per-type structures (one object per key, none per element). Every
+// byte slice a command passes in may alias a memory-mapped file that is released later:
+// handlers copy what they store.
 package keyspace
 
 import (

@@ -438,6 +438,9 @@ func (a *arena) alloc(n int) (uint64, []byte) {
 
 // bytes returns n bytes of the record at rec.
 func (a *arena) bytes(rec uint64, n int) []byte {
+	if n == 0 {
+		return nil // also for an entry that never had a record (short key, empty value)
+	}
 	off := int(uint32(rec))
 	return a.chunks[rec>>32][off : off+n : off+n]
 }

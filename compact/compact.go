@@ -43,6 +43,9 @@ type Options struct {
 	RDBVersion int    // 0: the input's RDB version, else the newest the encoder writes (12)
 	Now        time.Time
 	Progress   func(done, total int64)
+	// Replayed, if set, is called once the dataset is in memory, before the output is written
+	// (the command lowers the collector's target there: see cmd.go).
+	Replayed func()
 }
 
 // KeyCount is the number of live keys of one type in one database.
@@ -112,6 +115,9 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 		return nil, err
 	}
 	rep.InputRecords, rep.RDBKeysIn, rep.CommandErrors = st.Records, st.RDBKeys, st.Errors
+	if opt.Replayed != nil {
+		opt.Replayed()
+	}
 	rep.Format = opt.Format
 	if rep.Format == "" {
 		rep.Format = FormatAOF

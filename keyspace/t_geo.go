@@ -9,14 +9,15 @@ package keyspace
 // Which members a search stores depends on double arithmetic at the edges of the shape and on
 // the order of Redis's partial quicksort when COUNT cuts ties, so every step is copied: the
 // nine geohash boxes of geohashCalculateAreasByShapeWGS84, the haversine formula, the box
-// test, pqsort. The trigonometric functions are evaluated in double-double precision and
-// rounded once (correctly rounded: checked against mpmath on 40,000 arguments). glibc's sin,
-// cos and asin (2.36, x86-64, FMA variants) are not correctly rounded: about 0.13% of their
-// results are 1 ULP away, so about 0.15% of haversine distances differ in the last bit from
-// what a glibc server computes. That shows in STOREDIST scores, and could flip a point lying
-// within an ULP of a search's edge. Matching glibc bit for bit would mean reproducing its
-// table-driven implementations (and which of its code paths the CPU selects); musl or macOS
-// servers differ again.
+// test, pqsort. sin, cos and asin are the C library's, as the server calls them (geo_libm_cgo.go):
+// glibc's (2.36, x86-64, FMA variants) are not correctly rounded — about 0.13% of their
+// results are 1 ULP away from the true value — so a correctly rounded implementation gives
+// about 0.15% of haversine distances a different last bit from a glibc server's, which shows
+// in STOREDIST scores (the 10,000-sequence differential run found one) and could flip a point
+// lying within an ULP of a search's edge. Built without cgo, the correctly rounded versions
+// below are used instead (geoSinCR …: double-double precision rounded once, checked against
+// mpmath on 40,000 arguments); a server on another C library (musl, macOS) or another code
+// path of glibc can differ in the last bit either way.
 
 import (
 	"fmt"
@@ -826,8 +827,8 @@ func geoSinCos(x geoDD) (geoDD, geoDD) {
 	return s, c
 }
 
-// geoSin is sin(x) rounded once from double-double precision.
-func geoSin(x float64) float64 {
+// geoSinCR is sin(x) rounded once from double-double precision.
+func geoSinCR(x float64) float64 {
 	if x == 0 || math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1e6 {
 		return math.Sin(x) // far outside what the geo formulas use
 	}
@@ -835,8 +836,8 @@ func geoSin(x float64) float64 {
 	return s.hi + s.lo
 }
 
-// geoCos is cos(x) rounded once from double-double precision.
-func geoCos(x float64) float64 {
+// geoCosCR is cos(x) rounded once from double-double precision.
+func geoCosCR(x float64) float64 {
 	if math.IsNaN(x) || math.IsInf(x, 0) || math.Abs(x) > 1e6 {
 		return math.Cos(x)
 	}
@@ -844,8 +845,8 @@ func geoCos(x float64) float64 {
 	return c.hi + c.lo
 }
 
-// geoAsin is asin(y) rounded once: Newton's method on sin in double-double precision.
-func geoAsin(y float64) float64 {
+// geoAsinCR is asin(y) rounded once: Newton's method on sin in double-double precision.
+func geoAsinCR(y float64) float64 {
 	switch {
 	case math.IsNaN(y) || y > 1 || y < -1:
 		return math.NaN()

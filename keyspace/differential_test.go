@@ -23,8 +23,11 @@ package keyspace_test
 // grouped by kind and the first of each kind is minimised.
 //
 // The generator avoids what Redis itself does not replay the same way (each case says why
-// where it is generated): SORT BY patterns whose weights tie over a hash-table set, and a
-// history XREADGROUP creating a consumer without NOACK (its creation is not propagated).
+// where it is generated): SORT BY patterns whose weights tie over a hash-table set, a history
+// XREADGROUP creating a consumer without NOACK (its creation is not propagated), and history
+// XREADGROUPs that return pending entries (their delivery counts grow unlogged). After a PFADD
+// on a corrupt HyperLogLog (partly applied, not logged) the runner has the server log its
+// strings again (resyncStrings).
 //
 // One allowance: with --aof-use-rdb-preamble no, Redis's own RESP rewrite drops pending
 // entries whose stream entry is gone (reference §4.3), so before that variant's BGREWRITEAOF
@@ -937,7 +940,11 @@ func genTable() []genEntry {
 			a = append(a, ks...)
 			history := false
 			for range ks {
-				id := g.pick(">", ">", ">", "0")
+				// A history read (an ID other than ">") increments the delivery counts of the
+				// pending entries it returns without propagating anything (t_stream.c @ 7.0.15
+				// streamReplyWithRangeFromConsumerPEL), so the live counts would differ from
+				// the server's own AOF: history reads start past every ID and return nothing.
+				id := g.pick(">", ">", ">", "18446744073709551615-0")
 				history = history || id != ">"
 				a = append(a, id)
 			}
@@ -1196,6 +1203,75 @@ func waitRewrite(ctx context.Context, c *redis.Client) error {
 	}
 }
 
+// corruptHLLReply reports whether a reply (or one of an EXEC's replies) is Redis's
+// "INVALIDOBJ Corrupted HLL object detected". PFADD changes a corrupt sparse HyperLogLog in
+// place element by element and only then finds the damage (hllSparseSet @ 7.0.15): it replies
+// with that error, nothing is propagated, and the live value keeps the partial changes, which
+// its own AOF therefore does not hold.
+func corruptHLLReply(res *redis.Cmd) bool {
+	corrupt := func(v any) bool {
+		e, ok := v.(error)
+		return ok && strings.HasPrefix(e.Error(), "INVALIDOBJ")
+	}
+	if corrupt(res.Err()) {
+		return true
+	}
+	if vs, ok := res.Val().([]any); ok {
+		for _, v := range vs {
+			if corrupt(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// resyncStrings makes the server log every string key of every database as it holds it now
+// (DUMP, then RESTORE … REPLACE ABSTTL, which is propagated): after a corrupt-HLL error, so
+// that the server's AOF holds its own dataset again (see corruptHLLReply). The connection's
+// database is kept.
+func resyncStrings(ctx context.Context, conn *redis.Conn) error {
+	info, err := conn.Do(ctx, "CLIENT", "INFO").Text()
+	if err != nil {
+		return err
+	}
+	cur := "0"
+	for _, f := range strings.Fields(info) {
+		if v, ok := strings.CutPrefix(f, "db="); ok {
+			cur = v
+		}
+	}
+	for db := 0; db < 16; db++ {
+		if err := conn.Do(ctx, "SELECT", db).Err(); err != nil {
+			return err
+		}
+		keys, err := conn.Do(ctx, "KEYS", "*").StringSlice()
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			if t, err := conn.Do(ctx, "TYPE", k).Text(); err != nil || t != "string" {
+				continue
+			}
+			payload, err := conn.Do(ctx, "DUMP", k).Text()
+			if err != nil {
+				return err
+			}
+			at, err := conn.Do(ctx, "PEXPIRETIME", k).Int64()
+			if err != nil {
+				return err
+			}
+			if at < 0 {
+				at = 0
+			}
+			if err := conn.Do(ctx, "RESTORE", k, at, payload, "REPLACE", "ABSTTL").Err(); err != nil {
+				return err
+			}
+		}
+	}
+	return conn.Do(ctx, "SELECT", cur).Err()
+}
+
 // dropDanglingPEL removes, on the live server, the pending entries whose stream entry is gone,
 // with the XCLAIM … JUSTID that the server itself propagates for them. Redis's own RESP
 // rewrite (aof-use-rdb-preamble no) loses exactly those (reference §4.3), so without this the
@@ -1270,10 +1346,16 @@ func (rn *runner) run(s sequence) (problems []string) {
 			continue
 		}
 		for _, c := range op.cmds {
-			err := conn.Do(ctx, resolve(ctx, conn, c)...).Err()
+			res := conn.Do(ctx, resolve(ctx, conn, c)...)
+			err := res.Err()
 			var re redis.Error
 			if err != nil && err != redis.Nil && !errors.As(err, &re) {
 				return []string{fmt.Sprintf("%q: %v (not a reply)", c, err)}
+			}
+			if corruptHLLReply(res) {
+				if err := resyncStrings(ctx, conn); err != nil {
+					return []string{"re-logging strings after a corrupt-HLL error: " + err.Error()}
+				}
 			}
 		}
 	}
@@ -1639,11 +1721,25 @@ var diffCases = []struct {
 	{"dangling-pel-trimmed-and-deleted", [][]string{{"XADD", "s", "1-1", "f", "v"}, {"XADD", "s", "2-1", "f", "v"}, {"XADD", "s", "3-1", "f", "v"},
 		{"XADD", "s", "4-1", "f", "v"}, {"XGROUP", "CREATE", "s", "g", "0"}, {"XREADGROUP", "GROUP", "g", "c1", "STREAMS", "s", ">"},
 		{"XDEL", "s", "3-1"}, {"XTRIM", "s", "MINID", "2-1"}, {"XSETID", "s", "4-1", "MAXDELETEDID", "0-1"}}},
+	// PFADD on a sparse HyperLogLog that SETRANGE corrupted: Redis applies part of it, replies
+	// INVALIDOBJ and logs nothing; the engine must leave the value as the AOF has it (the runner
+	// re-logs the live strings: resyncStrings).
+	{"hll-corrupt-pfadd", [][]string{{"PFMERGE", "b"}, {"SETRANGE", "b", "17", "46"},
+		append([]string{"PFADD", "b"}, strings.Fields(hllCorruptElements)...), {"SET", "after", "1"}}},
 	// A STOREDIST whose haversine distance glibc's sin/cos/asin round differently from the
 	// correctly rounded result (found by a 10,000-sequence run): distances use the C library.
 	{"geo-storedist-libm", [][]string{{"ZADD", "a", "GT", "CH", "6", "w", "8", "", "2", "z"},
 		{"GEORADIUS", "a", "39.492356", "-84.638062", "20000", "km", "STOREDIST", "w_1"}}},
 }
+
+// hllCorruptElements are enough PFADD elements to reach the damaged part of a sparse HLL.
+var hllCorruptElements = func() string {
+	var b strings.Builder
+	for i := 0; i < 3000; i += 3 {
+		fmt.Fprintf(&b, "e%d ", i)
+	}
+	return b.String()
+}()
 
 // TestDifferentialRedisCases runs diffCases in every variant.
 func TestDifferentialRedisCases(t *testing.T) {

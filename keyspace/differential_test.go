@@ -1696,6 +1696,9 @@ func TestDifferentialRedis(t *testing.T) {
 
 // diffCases are hand-written sequences run like the random ones: corner cases found by the
 // random runs (kept as regressions) and ones random runs reach rarely.
+//
+// A name ending in -no-resp-rewrite marks a dataset Redis's own RESP rewrite cannot hold: the
+// variant that loads the server's AOF after a BGREWRITEAOF without RDB preamble is not run.
 var diffCases = []struct {
 	name string
 	cmds [][]string
@@ -1726,10 +1729,29 @@ var diffCases = []struct {
 	// re-logs the live strings: resyncStrings).
 	{"hll-corrupt-pfadd", [][]string{{"PFMERGE", "b"}, {"SETRANGE", "b", "17", "46"},
 		append([]string{"PFADD", "b"}, strings.Fields(hllCorruptElements)...), {"SET", "after", "1"}}},
+	// -0 scores in sets that load as skiplists (more than 128 members, or a member longer than
+	// 64 bytes): compact's RESP output must not add them while the set is still a listpack.
+	{"zset-negative-zero-skiplist", [][]string{append([]string{"ZADD", "z"}, zsetNegatives(130)...),
+		{"ZINTERSTORE", "d", "1", "z", "WEIGHTS", "0"},
+		{"ZADD", "z2", "-1", strings.Repeat("y", 70), "-1", "a"}, {"ZINTERSTORE", "d2", "1", "z2", "WEIGHTS", "0"}}},
+	// A stream whose last ID is below its max_deleted_id (an XSETID lowered it): one XSETID
+	// cannot recreate that (found by a 10,000-sequence run).
+	{"stream-lastid-below-maxdeleted-no-resp-rewrite", [][]string{{"XGROUP", "CREATE", "c", "g1", "$", "MKSTREAM", "ENTRIESREAD", "8"},
+		{"XSETID", "c", "99999999999999-0", "ENTRIESADDED", "7", "MAXDELETEDID", "7-3"},
+		{"XSETID", "c", "2-0", "ENTRIESADDED", "2", "MAXDELETEDID", "0-0"}}},
 	// A STOREDIST whose haversine distance glibc's sin/cos/asin round differently from the
 	// correctly rounded result (found by a 10,000-sequence run): distances use the C library.
 	{"geo-storedist-libm", [][]string{{"ZADD", "a", "GT", "CH", "6", "w", "8", "", "2", "z"},
 		{"GEORADIUS", "a", "39.492356", "-84.638062", "20000", "km", "STOREDIST", "w_1"}}},
+}
+
+// zsetNegatives returns n score/member pairs with negative scores.
+func zsetNegatives(n int) []string {
+	var out []string
+	for i := 0; i < n; i++ {
+		out = append(out, strconv.Itoa(-1-i), "m"+strconv.Itoa(i))
+	}
+	return out
 }
 
 // hllCorruptElements are enough PFADD elements to reach the damaged part of a sparse HLL.
@@ -1748,6 +1770,9 @@ func TestDifferentialRedisCases(t *testing.T) {
 		for _, v := range []variant{{true, false}, {false, false}, {true, true}, {false, true}} {
 			t.Run(c.name+"/"+v.String(), func(t *testing.T) {
 				t.Parallel()
+				if strings.HasSuffix(c.name, "-no-resp-rewrite") && !v.preamble && v.rewrite {
+					t.Skip("Redis's RESP rewrite writes one XSETID with a last ID below its MAXDELETEDID, which the loader refuses")
+				}
 				if strings.HasSuffix(c.name, "-libm") && !libmDistances {
 					t.Skip("built without cgo: GEO distances are correctly rounded, not the C library's (see t_geo.go)")
 				}

@@ -29,11 +29,7 @@ func AppendRewrite(dst []byte, k *canon.Key) []byte {
 	case canon.TypeSet:
 		dst = batches(dst, "SADD", key, k.Set, 1)
 	case canon.TypeZset:
-		flat := make([][]byte, 0, 2*len(k.Zset))
-		for _, m := range k.Zset {
-			flat = append(flat, []byte(scoreText(m.Score)), m.Member)
-		}
-		dst = batches(dst, "ZADD", key, flat, 2)
+		dst = rewriteZset(dst, key, k.Zset)
 	case canon.TypeHash:
 		dst = rewriteHash(dst, key, k.Hash)
 	case canon.TypeStream:
@@ -43,6 +39,42 @@ func AppendRewrite(dst []byte, k *canon.Key) []byte {
 		dst = aof.AppendCommand(dst, []byte("PEXPIREAT"), key, strconv.AppendInt(nil, k.ExpireMs, 10))
 	}
 	return dst
+}
+
+// Redis 7.0's sorted-set encoding limits (zset-max-listpack-entries / -value defaults).
+const (
+	zsetListpackEntries = 128
+	zsetListpackValue   = 64
+)
+
+// rewriteZset writes ZADD batches. A -0 score survives a load only in a skiplist: a listpack
+// stores it as the integer 0 (zzlInsertAt @ 7.0.15), and a new sorted set starts as a listpack
+// unless its first member is long, converting when it grows past the limits. So when the set
+// will be a skiplist once loaded (more than zsetListpackEntries members, or a member longer
+// than zsetListpackValue) and holds -0 scores, those members are first added with the score 1
+// and set to -0 by a last ZADD, when the set is a skiplist (1 → -0 is a change; 0 → -0 would
+// not be). A set small enough to load as a listpack holds 0 there, as the server would.
+func rewriteZset(dst []byte, key []byte, zs []canon.ZMember) []byte {
+	skiplist := len(zs) > zsetListpackEntries
+	negZero := 0
+	for _, m := range zs {
+		skiplist = skiplist || len(m.Member) > zsetListpackValue
+		if m.Score == 0 && math.Signbit(m.Score) {
+			negZero++
+		}
+	}
+	flat := make([][]byte, 0, 2*len(zs))
+	var fix [][]byte
+	for _, m := range zs {
+		score := []byte(scoreText(m.Score))
+		if skiplist && negZero > 0 && m.Score == 0 && math.Signbit(m.Score) {
+			score = []byte("1")
+			fix = append(fix, []byte("-0"), m.Member)
+		}
+		flat = append(flat, score, m.Member)
+	}
+	dst = batches(dst, "ZADD", key, flat, 2)
+	return batches(dst, "ZADD", key, fix, 2)
 }
 
 // scoreText prints a score so that Redis's parser reads back the same double.
@@ -183,7 +215,16 @@ func rewriteStream(dst []byte, key []byte, s *canon.Stream) []byte {
 		dst = aof.AppendCommand(dst, []byte("XDEL"), key, idText(id))
 	}
 	// Counters: last ID, entries added, max deleted ID; then each group's entries_read.
-	setid := [][]byte{[]byte("XSETID"), key, idText(s.LastID)}
+	// XSETID refuses a last ID below the MAXDELETEDID it is given, but a stream can hold one
+	// (an XSETID that lowers the last ID of an empty stream keeps max_deleted_id): then the
+	// first XSETID sets max_deleted_id with a last ID as high, and a second one (whose zero
+	// MAXDELETEDID XSETID ignores) lowers the last ID.
+	last := s.LastID
+	lower := s.MaxDeletedID != nil && s.MaxDeletedID.Compare(last) > 0
+	if lower {
+		last = *s.MaxDeletedID
+	}
+	setid := [][]byte{[]byte("XSETID"), key, idText(last)}
 	if s.EntriesAdded != nil {
 		setid = append(setid, []byte("ENTRIESADDED"), strconv.AppendInt(nil, *s.EntriesAdded, 10))
 	}
@@ -191,6 +232,9 @@ func rewriteStream(dst []byte, key []byte, s *canon.Stream) []byte {
 		setid = append(setid, []byte("MAXDELETEDID"), idText(*s.MaxDeletedID))
 	}
 	dst = aof.AppendCommand(dst, setid...)
+	if lower {
+		dst = aof.AppendCommand(dst, []byte("XSETID"), key, idText(s.LastID))
+	}
 	for _, g := range s.Groups {
 		if g.EntriesRead != nil {
 			dst = aof.AppendCommand(dst, []byte("XGROUP"), []byte("SETID"), key, g.Name, idText(g.LastDelivered),

@@ -10,5 +10,11 @@ trap 'redis-cli -p $port shutdown nosave >/dev/null 2>&1 || true; rm -rf "$w"' E
 cp -r "$src" "$w/appendonlydir"
 redis-server --port "$port" --bind 127.0.0.1 --daemonize yes --dir "$w" --appendonly yes \
   --appenddirname appendonlydir --save "" --auto-aof-rewrite-percentage 0 --logfile "$w/log"
-until redis-cli -p "$port" dbsize 2>/dev/null | grep -q '^[0-9]'; do sleep 0.01; done
+for _ in $(seq 1 60000); do
+  redis-cli -p "$port" dbsize 2>/dev/null | grep -q '^[0-9]' && break
+  if ! redis-cli -p "$port" ping >/dev/null 2>&1 && grep -q -e 'Unrecoverable' -e 'aborted' -e "Can't" "$w/log"; then
+    tail -3 "$w/log" >&2; exit 1
+  fi
+  sleep 0.01
+done
 redis-cli -p "$port" dbsize

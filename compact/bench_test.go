@@ -33,6 +33,8 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/aofkit/aofkit/internal/redistest"
+
 	"github.com/aofkit/aofkit/aof"
 	"github.com/aofkit/aofkit/internal/cliutil"
 )
@@ -367,4 +369,41 @@ func hasFlag(args []string, f string) bool {
 		}
 	}
 	return false
+}
+
+// TestDefaultRDBVersionLoads: --format rdb of an input without an RDB section writes the
+// oldest version its server family loads (10 for a Redis 7 multi-part set, 9 for a single
+// file), and the real Redis 7.0 loads the result to the same dataset. (Version 12, the
+// encoder's newest, was the default once: 7.0 refuses it.)
+func TestDefaultRDBVersionLoads(t *testing.T) {
+	redistest.RequireBinary(t, "redis-server")
+	for _, tc := range []struct {
+		in   string
+		want int
+	}{
+		{filepath.Join("..", "testdata", "real", "multipart-resp"), 10},
+		{filepath.Join("..", "testdata", "real", "single-resp.aof"), 9},
+	} {
+		t.Run(filepath.Base(tc.in), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			if filepath.Ext(tc.in) == ".aof" {
+				out += ".aof"
+			}
+			rep, err := Run(context.Background(), Options{Path: tc.in, Output: out, Format: FormatRDB})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.RDBVersion != tc.want {
+				t.Fatalf("rdb version %d, want %d", rep.RDBVersion, tc.want)
+			}
+			srv, log, err := redistest.LoadAOF(t, out, redistest.AOFOptions{LoadTruncated: redistest.Bool(false)})
+			if err != nil {
+				t.Fatalf("redis-server refuses the output: %v\n%s", err, log)
+			}
+			defer srv.Stop(t)
+			if n := srv.Client().DBSize(context.Background()).Val(); n != rep.Keys[0].Count && len(rep.Keys) == 1 {
+				t.Errorf("server holds %d keys, report says %v", n, rep.Keys)
+			}
+		})
+	}
 }

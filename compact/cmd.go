@@ -45,7 +45,7 @@ command and key.
 ` + cliutil.ExitCodesHelp,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "format", Usage: "`aof` (RESP commands) or rdb"},
-			&cli.IntFlag{Name: "rdb-version", Usage: "RDB version `N` to write (9-12)"},
+			&cli.IntFlag{Name: "rdb-version", Usage: "RDB version `N` to write (9-12; default: the input's, else the oldest its server loads: 10 for a multi-part set, 9 for a single file, 12 with hash field TTLs)"},
 			&cli.StringFlag{Name: "now", Usage: "drop keys expired as of `TIME` (unix seconds or RFC 3339; default now)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to `OUT` (a file, or a directory for a multi-part set)"},
 			&cli.BoolFlag{Name: "in-place", Usage: "replace the input"},

@@ -128,10 +128,7 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	if rep.Format == FormatRDB {
 		rep.RDBVersion = opt.RDBVersion
 		if rep.RDBVersion == 0 {
-			rep.RDBVersion = st.RDBVersion
-			if rep.RDBVersion < 9 || rep.RDBVersion > 12 {
-				rep.RDBVersion = 12
-			}
+			rep.RDBVersion = defaultRDBVersion(src, st, ks)
 		}
 	}
 	w := &writer{ks: ks, rep: rep, nowMs: opt.Now.UnixMilli(), now: opt.Now}
@@ -146,6 +143,28 @@ func Run(ctx context.Context, opt Options) (*Report, error) {
 	rep.Seconds = time.Since(start).Seconds()
 	rep.PeakRSSBytes = peakRSS()
 	return rep, nil
+}
+
+// defaultRDBVersion is the version compact writes without --rdb-version: the input's RDB
+// version when it has one the encoder writes (older ones become 9, newer 12); otherwise the
+// oldest version the server that wrote the input can load — 10 for a multi-part set (Redis
+// 7.0+ writes those), 9 for a single file (Redis ≤ 6.2) — raised to what the dataset needs:
+// 10 for function libraries, 12 for hash field TTLs (Redis 7.4).
+func defaultRDBVersion(src *aof.Source, st *keyspace.ReplayStats, ks *keyspace.Keyspace) int {
+	if v := st.RDBVersion; v != 0 {
+		return min(max(v, 9), 12)
+	}
+	v := 9
+	if src.Layout != aof.LayoutSingle {
+		v = 10
+	}
+	if len(ks.Libraries) > 0 {
+		v = max(v, 10)
+	}
+	if ks.HasFieldTTLs() {
+		v = 12
+	}
+	return v
 }
 
 type writer struct {

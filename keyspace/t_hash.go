@@ -12,6 +12,7 @@ package keyspace
 
 import (
 	"bytes"
+	"errors"
 	"math/big"
 	"strconv"
 
@@ -37,6 +38,28 @@ const (
 
 // Kind reports KindHash.
 func (*Hash) Kind() Kind { return KindHash }
+
+// HasFieldTTLs reports whether any hash field of any database has a TTL (an RDB before
+// version 12 cannot hold one). Cost: one pass over the keys, no export.
+func (ks *Keyspace) HasFieldTTLs() bool {
+	for _, db := range ks.dbs {
+		if db == nil {
+			continue
+		}
+		found := db.each(func(e *Entry) error {
+			if h, ok := e.obj.(*Hash); ok && len(h.ttl) > 0 {
+				return errFound
+			}
+			return nil
+		})
+		if found != nil {
+			return true
+		}
+	}
+	return false
+}
+
+var errFound = errors.New("found")
 
 // NewHash returns an empty hash.
 func NewHash() *Hash { return &Hash{} }

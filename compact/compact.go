@@ -387,10 +387,23 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 		})
 	}()
 	var err error
+	selected := -1
 	for j := range inOrder {
 		<-j.done
 		if err != nil {
 			continue // drain
+		}
+		if j.db != selected {
+			// SELECTDB with RESIZEDB, as the server writes it: the loader sizes its tables
+			// once instead of rehashing as the keys come (expired keys dropped here are still
+			// counted: it is a hint).
+			keys, expires := w.ks.Sizes(j.db)
+			if e := enc.SelectDB(j.db, uint64(keys), uint64(expires)); e != nil {
+				err = e
+				close(stop)
+				continue
+			}
+			selected = j.db
 		}
 		if j.err != nil {
 			err = j.err

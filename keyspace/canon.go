@@ -170,3 +170,20 @@ func (ks *Keyspace) Batches(size int, fn func(db int, ents []*Entry) error) erro
 	}
 	return nil
 }
+
+// Sizes returns the number of keys of database n and how many of them have a TTL (what an RDB's
+// RESIZEDB opcode announces, so that a loading server sizes its tables once). Cost: one pass
+// over the database's entries.
+func (ks *Keyspace) Sizes(n int) (keys, expires int) {
+	db := ks.db(n)
+	if db == nil {
+		return 0, 0
+	}
+	db.each(func(e *Entry) error {
+		if e.Expire >= 0 {
+			expires++
+		}
+		return nil
+	})
+	return db.Len(), expires
+}

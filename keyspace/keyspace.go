@@ -180,7 +180,7 @@ func (ks *Keyspace) Set(n int, key []byte, v Value, expire int64) {
 func (ks *Keyspace) SetString(n int, key, val []byte, expire int64) {
 	db := ks.DB(n)
 	e, _ := db.put(key)
-	db.setStr(e, val, false)
+	db.setStr(e, val)
 	e.Expire = expire
 }
 

@@ -430,7 +430,7 @@ func (ks *Keyspace) place(sdb *DB, src *Entry, ddb *DB, key []byte, deep bool) {
 	}
 	switch {
 	case src.obj == nil:
-		ddb.setStr(e, sdb.str(src), false)
+		ddb.setStr(e, sdb.str(src))
 	case deep:
 		ddb.setObj(e, CloneValue(src.obj))
 	default:

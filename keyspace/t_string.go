@@ -273,7 +273,7 @@ func strSetGeneric(c *Client, flags int, key, val, expire []byte, cmd string) er
 	db := c.KS.DB(c.DB)
 	if flags == 0 {
 		e, _ := db.put(key)
-		db.setStr(e, val, false)
+		db.setStr(e, val)
 		e.Expire = NoExpiry
 		return nil
 	}
@@ -292,7 +292,7 @@ func strSetGeneric(c *Client, flags int, key, val, expire []byte, cmd string) er
 		ttl = ms
 	}
 	e, _ := db.put(key)
-	db.setStr(e, val, false)
+	db.setStr(e, val)
 	e.Expire = ttl
 	return nil
 }
@@ -338,7 +338,7 @@ func strMSet(c *Client, args [][]byte, nx bool) error {
 		n := db.prefetch(args[j:], 2, &hs)
 		for i := 0; i < n; i, j = i+1, j+2 {
 			e, _ := db.putHashed(args[j], hs[i])
-			db.setStr(e, args[j+1], false)
+			db.setStr(e, args[j+1])
 			e.Expire = NoExpiry
 		}
 	}
@@ -454,7 +454,7 @@ func strIncrDecr(c *Client, key []byte, incr int64) error {
 	if e == nil {
 		e, _ = db.put(key)
 	}
-	db.setStr(e, out, false)
+	db.setStr(e, out)
 	return nil
 }
 
@@ -502,7 +502,7 @@ func cmdIncrByFloat(c *Client, args [][]byte) error {
 	if e == nil {
 		e, _ = db.put(args[1])
 	}
-	db.setStr(e, out, false)
+	db.setStr(e, out)
 	return nil
 }
 

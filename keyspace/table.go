@@ -286,9 +286,8 @@ func (t *DB) removeEntry(e *Entry, key []byte) {
 }
 
 // setStr makes e's value the plain string val (copied), dropping any object value. The
-// space is reused when it fits; a string that grows gets room for doubling (sdsMakeRoomFor)
-// when grow is set, so repeated APPENDs cost amortised O(1) per byte.
-func (t *DB) setStr(e *Entry, val []byte, grow bool) {
+// space is reused when it fits; otherwise the record moves to room of exactly len(val).
+func (t *DB) setStr(e *Entry, val []byte) {
 	e.obj = nil
 	if len(val) <= int(e.vcap) {
 		if len(val) > 0 {
@@ -300,9 +299,6 @@ func (t *DB) setStr(e *Entry, val []byte, grow bool) {
 		return
 	}
 	c := len(val)
-	if grow {
-		c = growCap(c)
-	}
 	k := e.koff()
 	rec, buf := t.arena.alloc(k + c)
 	if k > 0 {

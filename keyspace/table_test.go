@@ -50,7 +50,7 @@ func TestTableAgainstMap(t *testing.T) {
 				case op < 5:
 					v := val()
 					e, _ := db.put(k)
-					db.setStr(e, v, rng.Intn(2) == 0)
+					db.setStr(e, v)
 					ref[string(k)] = string(v)
 					delete(objs, string(k))
 				case op < 6:
@@ -128,7 +128,7 @@ func TestTableAgainstMap(t *testing.T) {
 func TestTableEmptyValueWithoutRecord(t *testing.T) {
 	db := newDB()
 	e, _ := db.put([]byte("k"))
-	db.setStr(e, nil, false)
+	db.setStr(e, nil)
 	if b := db.strSpace(e, 0); len(b) != 0 {
 		t.Fatalf("strSpace(0) = %q", b)
 	}

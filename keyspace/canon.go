@@ -81,7 +81,8 @@ func (ks *Keyspace) Export(n int, e *Entry, k *canon.Key) {
 	if k.ExpireMs < 0 {
 		k.ExpireMs = canon.NoExpiry
 	}
-	if e.obj == nil {
+	obj := db.Value(e)
+	if obj == nil {
 		k.Type = canon.TypeString
 		k.String = db.str(e)
 		if k.String == nil {
@@ -89,11 +90,11 @@ func (ks *Keyspace) Export(n int, e *Entry, k *canon.Key) {
 		}
 		return
 	}
-	c, ok := codecs[e.obj.Kind()]
+	c, ok := codecs[obj.Kind()]
 	if !ok {
-		panic("keyspace: no codec for " + e.obj.Kind().String())
+		panic("keyspace: no codec for " + obj.Kind().String())
 	}
-	c.export(e.obj, k)
+	c.export(obj, k)
 }
 
 // Each calls fn for every key, database by database ascending; with sorted, keys within a

@@ -217,6 +217,9 @@ func (c *Client) LookupKind(key []byte, kind Kind) (*Entry, error) {
 	return e, nil
 }
 
+// val is the object value of an entry of the client's database (nil for a plain string).
+func (c *Client) val(e *Entry) Value { return c.KS.dbs[c.DB].Value(e) }
+
 // Set stores v under key in the client's database (TTL: NoExpiry or absolute ms).
 func (c *Client) Set(key []byte, v Value, expire int64) { c.KS.Set(c.DB, key, v, expire) }
 

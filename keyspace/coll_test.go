@@ -903,7 +903,7 @@ func TestCollCodecs(t *testing.T) {
 	}
 	for _, name := range []string{"l", "s", "z", "big", "bigs"} {
 		e := ks.Lookup(0, []byte(name))
-		cl := CloneValue(e.Value())
+		cl := CloneValue(ks.DB(0).Value(e))
 		ks.Set(1, []byte(name), cl, NoExpiry)
 	}
 	// Changing the originals leaves the clones alone.
@@ -1381,7 +1381,7 @@ func (w *collTwin) determined(cmd []string) []string {
 			key = cmd[2]
 		}
 		if e := w.ks.Lookup(w.cl.DB, []byte(key)); e != nil {
-			if z, ok := e.obj.(*Zset); ok {
+			if z, ok := w.ks.DB(w.cl.DB).Value(e).(*Zset); ok {
 				mixed := false
 				first := math.NaN()
 				z.Each(func(_ string, s float64) bool {

@@ -60,30 +60,37 @@ type Value interface {
 const NoExpiry int64 = -1
 
 // Entry is one key: its value and TTL (absolute unix ms, or NoExpiry). A plain string value
-// lives in the database's arena (obj == nil); any other value, and a string that bitmap or
-// HyperLogLog commands edit in place, is the object obj. An *Entry is valid until its key is
-// removed.
+// lives in the database's arena; any other value, and a string that bitmap or HyperLogLog
+// commands edit in place, is an object the database keeps for the entry (DB.Value). An
+// *Entry is valid until its key is removed. Entries hold no Go pointers: the collector never
+// scans them, and 48 bytes of entry plus the arena record are all a key costs.
 type Entry struct {
-	obj    Value
+	rec    uint64 // arena record: key bytes (when longer than keyHead), then a plain string's value bytes
 	Expire int64
-	rec    uint64 // arena record: key bytes, then a plain string's value bytes
 	klen   uint32
-	vlen   uint32 // plain string length (obj == nil)
+	vlen   uint32 // plain string length (no object)
 	vcap   uint32 // room for the value in the record
-	live   bool
-	head   [keyHead]byte // the key's first bytes: most keys compare without touching the arena
+	ref    uint32 // object index + 1 << 3 | Kind; 0: a free entry; KindString alone: a plain string
+	head   [keyHead]byte // the key's first bytes: short keys live here only
 }
+
+// live reports whether the entry holds a key.
+func (e *Entry) live() bool { return e.ref != 0 }
+
+// objIdx is the index + 1 of the entry's object, 0 for a plain string.
+func (e *Entry) objIdx() uint32 { return e.ref >> 3 }
 
 // Kind is the type of the entry's value.
-func (e *Entry) Kind() Kind {
-	if e.obj == nil {
-		return KindString
-	}
-	return e.obj.Kind()
-}
+func (e *Entry) Kind() Kind { return Kind(e.ref & 7) }
 
-// Value returns the entry's object value, nil for a plain string (see DB.String).
-func (e *Entry) Value() Value { return e.obj }
+// Value returns the object value of an entry of this database, nil for a plain string (see
+// DB.String). Cost: O(1).
+func (t *DB) Value(e *Entry) Value {
+	if i := e.objIdx(); i != 0 {
+		return t.objs[i-1]
+	}
+	return nil
+}
 
 // Library is a function library (FUNCTION LOAD).
 type Library struct {
@@ -196,8 +203,8 @@ func (ks *Keyspace) Delete(n int, key []byte) bool {
 // String returns the bytes of a string entry of this database, plain or object: a read-only
 // view, valid until the next change to the database.
 func (t *DB) String(e *Entry) []byte {
-	if e.obj != nil {
-		return e.obj.(*String).B
+	if v := t.Value(e); v != nil {
+		return v.(*String).B
 	}
 	return t.str(e)
 }
@@ -209,8 +216,8 @@ func (t *DB) Key(e *Entry) []byte { return t.key(e) }
 // stringObj turns a string entry into an object value that commands may edit in place
 // (bitmaps, HyperLogLog) and returns it.
 func (t *DB) stringObj(e *Entry) *String {
-	if e.obj != nil {
-		return e.obj.(*String)
+	if v := t.Value(e); v != nil {
+		return v.(*String)
 	}
 	s := &String{B: Clone(t.str(e))}
 	t.setObj(e, s)

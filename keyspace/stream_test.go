@@ -199,8 +199,7 @@ func TestStreamXADD(t *testing.T) {
 	// build it directly.
 	ks := New(xNowMs)
 	c := ks.NewClient()
-	c.Set([]byte("k"), &Stream{}, NoExpiry)
-	ks.Lookup(0, []byte("k")).obj = xOtherKind{}
+	c.Set([]byte("k"), xOtherKind{}, NoExpiry)
 	for _, l := range []string{"XADD k 1-1 f v", "XTRIM k MAXLEN 1", "XDEL k 1-1", "XSETID k 1-1", "XGROUP CREATE k g 0", "XACK k g 1-1", "XCLAIM k g c 0 1-1", "XAUTOCLAIM k g c 0 0", "XREADGROUP GROUP g c STREAMS k >"} {
 		if err := c.Apply(xArgv(l)); err != ErrWrongType {
 			t.Errorf("%s on another type: %v, want WRONGTYPE", l, err)
@@ -461,7 +460,7 @@ func TestStreamNodes(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s := ks.Lookup(0, []byte("s")).obj.(*Stream)
+	s := ks.DB(0).Value(ks.Lookup(0, []byte("s"))).(*Stream)
 	if len(s.nodes) != 3 || len(s.nodes[0].live) != 100 || len(s.nodes[2].live) != 50 {
 		t.Fatalf("nodes: %d", len(s.nodes))
 	}
@@ -493,7 +492,7 @@ func TestStreamNodes(t *testing.T) {
 	for i := 1; i <= 5; i++ {
 		c.Apply(xArgv(fmt.Sprintf("XADD s %d-0 f %s", i, big)))
 	}
-	if s := ks.Lookup(0, []byte("s")).obj.(*Stream); len(s.nodes) != 3 {
+	if s := ks.DB(0).Value(ks.Lookup(0, []byte("s"))).(*Stream); len(s.nodes) != 3 {
 		t.Fatalf("2000-byte values: %d nodes, want 3", len(s.nodes))
 	}
 }
@@ -516,7 +515,7 @@ func TestStreamCodec(t *testing.T) {
 		t.Fatalf("round trip:\n%s\n%s", a, b)
 	}
 	// Clones are independent.
-	cl := CloneValue(e.Value())
+	cl := CloneValue(ks.DB(0).Value(e))
 	c.Apply(xArgv("XADD s 9-0 f v"))
 	c.Apply(xArgv("XACK s g 1-1"))
 	ks2.Set(0, []byte("s"), cl, 123)
@@ -1268,7 +1267,7 @@ func xHandMadeOnce(t *testing.T, seed int64) {
 				nodes = info[i+1].(int64)
 			}
 		}
-		s := ks.Lookup(0, k.Key).obj.(*Stream)
+		s := ks.DB(0).Value(ks.Lookup(0, k.Key)).(*Stream)
 		if int64(len(s.nodes)) != nodes {
 			t.Errorf("stream %q: %d nodes here, the server has %d", k.Key, len(s.nodes), nodes)
 		}

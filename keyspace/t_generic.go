@@ -429,12 +429,12 @@ func (ks *Keyspace) place(sdb *DB, src *Entry, ddb *DB, key []byte, deep bool) {
 		return
 	}
 	switch {
-	case src.obj == nil:
+	case sdb.Value(src) == nil:
 		ddb.setStr(e, sdb.str(src))
 	case deep:
-		ddb.setObj(e, CloneValue(src.obj))
+		ddb.setObj(e, CloneValue(sdb.Value(src)))
 	default:
-		ddb.setObj(e, src.obj)
+		ddb.setObj(e, sdb.Value(src))
 	}
 	e.Expire = src.Expire
 }

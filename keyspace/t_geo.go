@@ -525,7 +525,7 @@ func geoSearch(c *Client, a [][]byte, srcIdx int, kind geoKind) error {
 	var z *Zset
 	if e := c.Lookup(a[srcIdx]); e != nil {
 		var ok bool
-		if z, ok = e.obj.(*Zset); !ok {
+		if z, ok = c.val(e).(*Zset); !ok {
 			return ErrWrongType
 		}
 	}

@@ -47,7 +47,7 @@ func (ks *Keyspace) HasFieldTTLs() bool {
 			continue
 		}
 		found := db.each(func(e *Entry) error {
-			if h, ok := e.obj.(*Hash); ok && len(h.ttl) > 0 {
+			if h, ok := db.Value(e).(*Hash); ok && len(h.ttl) > 0 {
 				return errFound
 			}
 			return nil
@@ -410,7 +410,7 @@ func (c *Client) lookupHash(key []byte) (*Hash, error) {
 	if err != nil || e == nil {
 		return nil, err
 	}
-	return e.obj.(*Hash), nil
+	return c.val(e).(*Hash), nil
 }
 
 // hashCreate returns the hash under key, creating an empty one (the caller adds a field

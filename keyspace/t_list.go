@@ -623,7 +623,7 @@ func listLookup(c *Client, key []byte) (*Entry, *List, error) {
 	if err != nil || e == nil {
 		return nil, nil, err
 	}
-	return e, e.obj.(*List), nil
+	return e, c.val(e).(*List), nil
 }
 
 // LPUSH/RPUSH/LPUSHX/RPUSHX key element [element ...]

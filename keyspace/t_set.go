@@ -184,7 +184,7 @@ func setsLookup(c *Client, key []byte) (*Set, error) {
 	if err != nil || e == nil {
 		return nil, err
 	}
-	return e.obj.(*Set), nil
+	return c.val(e).(*Set), nil
 }
 
 // SADD key member [member ...]
@@ -227,7 +227,7 @@ func setsMove(c *Client, a [][]byte) error {
 	if se.Kind() != KindSet || (de != nil && de.Kind() != KindSet) {
 		return ErrWrongType
 	}
-	src := se.obj.(*Set)
+	src := c.val(se).(*Set)
 	if de == se {
 		return nil
 	}
@@ -242,7 +242,7 @@ func setsMove(c *Client, a [][]byte) error {
 		dst = &Set{}
 		c.Set(a[2], dst, NoExpiry)
 	} else {
-		dst = de.obj.(*Set)
+		dst = c.val(de).(*Set)
 	}
 	dst.add(a[3])
 	return nil

@@ -191,7 +191,7 @@ func sortCmd(c *Client, a [][]byte) error {
 		if kind != KindSet && kind != KindList && kind != KindZset {
 			return ErrWrongType
 		}
-		val = e.obj
+		val = c.val(e)
 	}
 	if val == nil {
 		kind, val = KindList, &List{}
@@ -437,7 +437,7 @@ func sortLookupPattern(c *Client, pattern []byte, subst string) ([]byte, bool, b
 		return nil, false, false
 	}
 	if field != nil {
-		h, ok := e.obj.(*Hash)
+		h, ok := c.val(e).(*Hash)
 		if !ok {
 			return nil, false, false
 		}

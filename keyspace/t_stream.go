@@ -758,7 +758,7 @@ func (c *Client) xLookupStream(key []byte) (*Stream, error) {
 	if e == nil || err != nil {
 		return nil, err
 	}
-	return e.obj.(*Stream), nil
+	return c.val(e).(*Stream), nil
 }
 
 // ---------------------------------------------------------------------------------------

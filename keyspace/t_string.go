@@ -366,8 +366,8 @@ func cmdAppend(c *Client, args [][]byte) error {
 		c.KS.SetString(c.DB, args[1], args[2], NoExpiry)
 		return nil
 	}
-	if e.obj != nil {
-		s := e.obj.(*String)
+	if db.Value(e) != nil {
+		s := db.Value(e).(*String)
 		if err := strCheckLen(int64(len(s.B)), int64(len(args[2]))); err != nil {
 			return err
 		}
@@ -405,8 +405,8 @@ func cmdSetRange(c *Client, args [][]byte) error {
 	if e == nil {
 		e, _ = db.put(args[1])
 	}
-	if e.obj != nil {
-		s := e.obj.(*String)
+	if db.Value(e) != nil {
+		s := db.Value(e).(*String)
 		s.B = strGrowZero(s.B, int(offset)+len(val))
 		copy(s.B[offset:], val)
 		return nil

@@ -1270,7 +1270,7 @@ func zsetLookup(c *Client, key []byte) (*Zset, error) {
 	if err != nil || e == nil {
 		return nil, err
 	}
-	return e.obj.(*Zset), nil
+	return c.val(e).(*Zset), nil
 }
 
 // ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]; ZINCRBY key incr member
@@ -1628,7 +1628,7 @@ func zsetStoreOp(c *Client, a [][]byte, op zsetOp) error {
 	j := numkeysIdx + 1
 	for i := range src {
 		if e := c.Lookup(a[j]); e != nil {
-			switch v := e.obj.(type) {
+			switch v := c.val(e).(type) {
 			case *Zset:
 				src[i].z = v
 			case *Set:
@@ -1810,7 +1810,7 @@ func zsetRangeStore(c *Client, a [][]byte) error {
 		c.Delete(a[1])
 		return nil
 	}
-	z, ok := e.obj.(*Zset)
+	z, ok := c.val(e).(*Zset)
 	if !ok {
 		return ErrWrongType
 	}

@@ -19,7 +19,7 @@ import (
 //     the arena is compacted when they outweigh the live ones.
 //
 // Collection values (and strings that bitmap and HyperLogLog commands edit in place) are Go
-// objects in Entry.obj.
+// objects in objs, which an entry names by index: entry pages hold no pointers.
 type DB struct {
 	slots []uint64
 	mask  uint64
@@ -30,6 +30,8 @@ type DB struct {
 	free  []uint32 // ids to reuse
 	arena arena
 	sink  uint32 // prefetch's loads land here
+	objs  []Value  // object values; Entry.ref names one
+	ofree []uint32 // free indexes of objs
 }
 
 const (
@@ -129,7 +131,7 @@ func (t *DB) prefetch(keys [][]byte, step int, hs *[prefetchMax]uint32) int {
 		}
 	}
 	for i := 0; i < n; i++ {
-		if e := ents[i]; e != nil && e.live && e.vlen > 0 {
+		if e := ents[i]; e != nil && e.live() && e.vlen > 0 {
 			c := t.arena.chunks[e.rec>>32]
 			if off := int(uint32(e.rec)) + e.koff(); off < len(c) {
 				sink += uint32(c[off])
@@ -175,7 +177,7 @@ func (t *DB) putHashed(key []byte, h uint32) (e *Entry, created bool) {
 	t.slots[i] = tag | uint64(id+1)
 	t.n++
 	e = t.entry(id)
-	*e = Entry{Expire: NoExpiry, live: true, klen: uint32(len(key))}
+	*e = Entry{Expire: NoExpiry, ref: uint32(KindString), klen: uint32(len(key))}
 	copy(e.head[:], key)
 	if len(key) > keyHead {
 		rec, buf := t.arena.alloc(len(key))
@@ -195,7 +197,7 @@ func (e *Entry) koff() int {
 }
 
 // keyHead is how many leading key bytes an Entry holds.
-const keyHead = 19
+const keyHead = 16
 
 // same reports whether e's key is key; keys of up to keyHead bytes compare in the entry.
 func (t *DB) same(e *Entry, key []byte) bool {
@@ -276,6 +278,7 @@ func (t *DB) removeEntry(e *Entry, key []byte) {
 				t.slots[i] = tag | slotTomb
 			}
 			t.arena.release(e.rec, e.koff()+int(e.vcap))
+			t.dropObj(e)
 			*e = Entry{}
 			t.free = append(t.free, id)
 			t.n--
@@ -288,7 +291,8 @@ func (t *DB) removeEntry(e *Entry, key []byte) {
 // setStr makes e's value the plain string val (copied), dropping any object value. The
 // space is reused when it fits; otherwise the record moves to room of exactly len(val).
 func (t *DB) setStr(e *Entry, val []byte) {
-	e.obj = nil
+	t.dropObj(e)
+	e.ref = uint32(KindString)
 	if len(val) <= int(e.vcap) {
 		if len(val) > 0 {
 			k := e.koff()
@@ -333,8 +337,34 @@ func (t *DB) strSpace(e *Entry, n int) []byte {
 
 // setObj makes e's value the object v, releasing plain string space.
 func (t *DB) setObj(e *Entry, v Value) {
-	e.obj = v
+	if i := e.objIdx(); i != 0 {
+		t.objs[i-1] = v
+	} else {
+		var idx uint32
+		if n := len(t.ofree); n > 0 {
+			idx = t.ofree[n-1]
+			t.ofree = t.ofree[:n-1]
+			t.objs[idx] = v
+		} else {
+			idx = uint32(len(t.objs))
+			if idx >= 1<<29-1 {
+				panic("keyspace: more than 2^29 objects in one database")
+			}
+			t.objs = append(t.objs, v)
+		}
+		e.ref = (idx + 1) << 3
+	}
+	e.ref = e.ref&^7 | uint32(v.Kind())
 	e.vlen = 0
+}
+
+// dropObj forgets e's object, if any (e's kind bits are left for the caller to set).
+func (t *DB) dropObj(e *Entry) {
+	if i := e.objIdx(); i != 0 {
+		t.objs[i-1] = nil
+		t.ofree = append(t.ofree, i-1)
+		e.ref &= 7
+	}
 }
 
 // growCap is the room a growing string gets: double below 1 MiB, +1 MiB above (sds).
@@ -354,7 +384,7 @@ func (t *DB) each(fn func(e *Entry) error) error {
 			last = rest
 		}
 		for i := 0; i < last; i++ {
-			if e := &page[i]; e.live {
+			if e := &page[i]; e.live() {
 				if err := fn(e); err != nil {
 					return err
 				}
@@ -376,7 +406,7 @@ func (t *DB) maybeCompact() {
 		last := min(entryPage, int(t.next)-p*entryPage)
 		for i := 0; i < last; i++ {
 			e := &page[i]
-			if !e.live {
+			if !e.live() {
 				continue
 			}
 			keep := e.koff() + int(e.vlen)

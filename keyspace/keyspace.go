@@ -68,9 +68,9 @@ type Entry struct {
 	rec    uint64 // arena record: key bytes (when longer than keyHead), then a plain string's value bytes
 	Expire int64
 	klen   uint32
-	vlen   uint32 // plain string length (no object)
-	vcap   uint32 // room for the value in the record
-	ref    uint32 // object index + 1 << 3 | Kind; 0: a free entry; KindString alone: a plain string
+	vlen   uint32        // plain string length (no object)
+	vcap   uint32        // room for the value in the record
+	ref    uint32        // object index + 1 << 3 | Kind; 0: a free entry; KindString alone: a plain string
 	head   [keyHead]byte // the key's first bytes: short keys live here only
 }
 

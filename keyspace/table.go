@@ -29,7 +29,7 @@ type DB struct {
 	next  uint32   // ids below next have been handed out
 	free  []uint32 // ids to reuse
 	arena arena
-	sink  uint32 // prefetch's loads land here
+	sink  uint32   // prefetch's loads land here
 	objs  []Value  // object values; Entry.ref names one
 	ofree []uint32 // free indexes of objs
 }

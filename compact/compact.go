@@ -322,6 +322,7 @@ func (w *writer) write(out io.Writer, aofBase bool) error {
 // encJob is one batch of keys of one database, encoded on a worker goroutine.
 type encJob struct {
 	db      int
+	large   bool // ents is one large collection, streamed by the writing goroutine
 	ents    []*keyspace.Entry
 	recs    []byte
 	dropped rdb.DropReport
@@ -375,14 +376,42 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 	go func() {
 		defer close(inOrder)
 		defer close(work)
-		w.ks.Batches(256, func(db int, ents []*keyspace.Entry) error {
-			j := &encJob{db: db, ents: ents, done: make(chan struct{})}
+		var k canon.Key
+		var el canon.Elems
+		send := func(j *encJob) error {
 			select {
 			case inOrder <- j:
 			case <-stop:
 				return errStopped
 			}
-			work <- j
+			if j.large {
+				close(j.done)
+			} else {
+				work <- j
+			}
+			return nil
+		}
+		w.ks.Batches(256, func(db int, ents []*keyspace.Entry) error {
+			// Large collections leave the batch: the writing goroutine streams each one
+			// (rdb.Encoder.LargeKey), so no buffer as large as the value is ever built.
+			from := 0
+			for i, e := range ents {
+				if !w.ks.ExportLarge(db, e, largeElems, &k, &el) {
+					continue
+				}
+				if i > from {
+					if err := send(&encJob{db: db, ents: ents[from:i], done: make(chan struct{})}); err != nil {
+						return err
+					}
+				}
+				if err := send(&encJob{db: db, large: true, ents: ents[i : i+1], done: make(chan struct{})}); err != nil {
+					return err
+				}
+				from = i + 1
+			}
+			if from < len(ents) {
+				return send(&encJob{db: db, ents: ents[from:], done: make(chan struct{})})
+			}
 			return nil
 		})
 	}()
@@ -405,6 +434,9 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 			}
 			selected = j.db
 		}
+		if j.large {
+			j.err = w.encodeLarge(enc, j)
+		}
 		if j.err != nil {
 			err = j.err
 			close(stop)
@@ -419,6 +451,9 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 			}
 			w.counts[[2]string{strconv.Itoa(j.db), t}] += n
 		}
+		if j.large {
+			continue
+		}
 		if e := enc.Records(j.db, j.recs, j.dropped); e != nil {
 			err = e
 			close(stop)
@@ -429,6 +464,56 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 }
 
 var errStopped = errors.New("stopped")
+
+// largeElems is the element count above which a collection is streamed rather than encoded
+// in a batch: above every packed encoding's limit, so streaming changes no byte of the output.
+const largeElems = 1024
+
+// encodeLarge writes the large collection of job j through enc, element by element, after
+// dropping hash fields expired as of now; it counts into j.st.
+func (w *writer) encodeLarge(enc *rdb.Encoder, j *encJob) error {
+	var k canon.Key
+	var el canon.Elems
+	if !w.ks.ExportLarge(j.db, j.ents[0], largeElems, &k, &el) {
+		return fmt.Errorf("compact: key %q is no longer a large collection", k.Key)
+	}
+	if k.ExpireMs >= 0 && w.nowMs > k.ExpireMs {
+		j.st.expired++
+		return nil
+	}
+	if k.Type == canon.TypeHash {
+		expired := 0
+		el.Hash(func(_, _ []byte, exp int64) bool {
+			if exp >= 0 && exp < w.nowMs {
+				expired++
+			}
+			return true
+		})
+		if expired > 0 {
+			j.st.expiredFields += int64(expired)
+			if expired == el.Len {
+				j.st.expired++
+				return nil
+			}
+			all := el.Hash
+			el.Len -= expired
+			el.Hash = func(yield func(f, v []byte, exp int64) bool) {
+				all(func(f, v []byte, exp int64) bool {
+					if exp >= 0 && exp < w.nowMs {
+						return true
+					}
+					return yield(f, v, exp)
+				})
+			}
+		}
+	}
+	if err := enc.LargeKey(&k, &el); err != nil {
+		return err
+	}
+	j.st.records++
+	j.st.types = map[string]int64{k.Type: 1}
+	return nil
+}
 
 // withoutStreamCounters returns a copy of s without entries_added, max_deleted_id and the
 // groups' entries_read, which RDB 9 (Redis ≤ 6.2) cannot hold: the servers that write and read

@@ -3,6 +3,7 @@ package keyspace
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/aofkit/aofkit/internal/canon"
@@ -187,4 +188,83 @@ func (ks *Keyspace) Sizes(n int) (keys, expires int) {
 		return nil
 	})
 	return db.Len(), expires
+}
+
+// ExportLarge is Export for a list, set, sorted set or hash of more than min elements: it
+// fills k's header (DB, Key, Type, ExpireMs; value slices nil) and el, whose functions walk
+// the engine's memory, instead of building slices as large as the value. It reports false,
+// filling nothing, for anything else. Like Export it only reads, and el is valid until the
+// keyspace next changes. Cost: O(1); walking a sorted set whose order is not built sorts a
+// copy of its members (24 bytes each) first.
+func (ks *Keyspace) ExportLarge(n int, e *Entry, min int, k *canon.Key, el *canon.Elems) bool {
+	db := ks.DB(n)
+	obj := db.Value(e)
+	if obj == nil {
+		return false
+	}
+	*el = canon.Elems{}
+	switch v := obj.(type) {
+	case *List:
+		if el.Len = v.Len(); el.Len <= min {
+			return false
+		}
+		k.Type = canon.TypeList
+		el.List = func(yield func([]byte) bool) {
+			v.each(func(_ int, s string) bool { return yield(collBytes(s)) })
+		}
+	case *Set:
+		if el.Len = v.Len(); el.Len <= min {
+			return false
+		}
+		k.Type = canon.TypeSet
+		el.Set = func(yield func([]byte) bool) {
+			v.each(func(m string) bool { return yield(collBytes(m)) })
+		}
+	case *Zset:
+		if el.Len = v.Len(); el.Len <= min || v.packed() {
+			return false
+		}
+		k.Type = canon.TypeZset
+		el.Zset = func(yield func([]byte, float64) bool) {
+			if v.lazy {
+				ents := make([]zentry, 0, len(v.dict))
+				for m, s := range v.dict {
+					ents = append(ents, zentry{s, m})
+				}
+				slices.SortFunc(ents, zcmp)
+				for i := len(ents) - 1; i >= 0; i-- {
+					if !yield(collBytes(ents[i].member), ents[i].score) {
+						return
+					}
+				}
+				return
+			}
+			for c := v.t.seek(v.t.len() - 1); c.ok(); c.prev() {
+				if !yield(collBytes(c.member()), c.score()) {
+					return
+				}
+			}
+		}
+	case *Hash:
+		if el.Len = v.Len(); el.Len <= min {
+			return false
+		}
+		k.Type = canon.TypeHash
+		el.Hash = func(yield func([]byte, []byte, int64) bool) {
+			v.Each(func(f, val []byte, exp int64) bool {
+				if exp < 0 {
+					exp = canon.NoExpiry
+				}
+				return yield(f, val, exp)
+			})
+		}
+	default:
+		return false
+	}
+	k.DB, k.Key, k.ExpireMs = n, db.key(e), e.Expire
+	if k.ExpireMs < 0 {
+		k.ExpireMs = canon.NoExpiry
+	}
+	k.String, k.List, k.Set, k.Zset, k.Hash, k.Stream = nil, nil, nil, nil, nil, nil
+	return true
 }

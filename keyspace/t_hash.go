@@ -22,11 +22,12 @@ import (
 // Hash is a hash value. Up to hashPackedFields fields whose names and values are at most
 // hashPackedLen bytes are held packed in one byte slice (a length byte then the bytes, field
 // then value, like Redis's listpack: one allocation per hash, O(n) lookups); larger hashes
-// use a map. Field TTLs, rare, live in a separate map that is nil when no field has one.
+// use a field table (ftab: no Go pointers per field). Field TTLs, rare, live in a separate
+// map that is nil when no field has one.
 type Hash struct {
 	lp  []byte            // packed form (when m == nil): {len(f) f len(v) v}*
 	n   int               // number of fields in lp
-	m   map[string]string // table form, nil while packed
+	m   *ftab             // table form, nil while packed
 	ttl map[string]int64  // field -> absolute unix ms; nil when no field has a TTL
 }
 
@@ -67,7 +68,7 @@ func NewHash() *Hash { return &Hash{} }
 // Len returns the number of fields, expired ones included. Cost: O(1).
 func (h *Hash) Len() int {
 	if h.m != nil {
-		return len(h.m)
+		return h.m.len()
 	}
 	return h.n
 }
@@ -77,11 +78,7 @@ func (h *Hash) Len() int {
 // packed, O(1) otherwise.
 func (h *Hash) Get(field []byte) ([]byte, bool) {
 	if h.m != nil {
-		v, ok := h.m[string(field)]
-		if !ok {
-			return nil, false
-		}
-		return []byte(v), true
+		return h.m.get(field)
 	}
 	_, vs, ve, ok := h.find(field)
 	if !ok {
@@ -108,12 +105,7 @@ func (h *Hash) Each(fn func(field, value []byte, expireMs int64) bool) {
 		return h.FieldExpire(f)
 	}
 	if h.m != nil {
-		for f, v := range h.m {
-			fb := []byte(f)
-			if !fn(fb, []byte(v), exp(fb)) {
-				return
-			}
-		}
+		h.m.each(func(f, v []byte) bool { return fn(f, v, exp(f)) })
 		return
 	}
 	p := h.lp
@@ -177,14 +169,14 @@ func (h *Hash) toTable() {
 	if h.m != nil {
 		return
 	}
-	m := make(map[string]string, h.n+1)
+	m := newFtab(h.n + 1)
 	p := h.lp
 	for i := 0; i < len(p); {
 		fs := i + 1
 		fe := fs + int(p[i])
 		vs := fe + 1
 		ve := vs + int(p[fe])
-		m[string(p[fs:fe])] = string(p[vs:ve])
+		m.set(p[fs:fe], p[vs:ve])
 		i = ve
 	}
 	h.m, h.lp, h.n = m, nil, 0
@@ -201,9 +193,7 @@ func (h *Hash) Set(field, value []byte, keepTTL bool) bool {
 		h.toTable()
 	}
 	if h.m != nil {
-		_, exists := h.m[string(field)]
-		h.m[string(field)] = string(value)
-		return !exists
+		return h.m.set(field, value)
 	}
 	if _, vs, ve, ok := h.find(field); ok {
 		var buf [1 + hashPackedLen]byte
@@ -214,7 +204,7 @@ func (h *Hash) Set(field, value []byte, keepTTL bool) bool {
 	}
 	if h.n+1 > hashPackedFields {
 		h.toTable()
-		h.m[string(field)] = string(value)
+		h.m.set(field, value)
 		return true
 	}
 	h.lp = append(h.lp, byte(len(field)))
@@ -229,10 +219,9 @@ func (h *Hash) Set(field, value []byte, keepTTL bool) bool {
 // packed, O(1) otherwise.
 func (h *Hash) Delete(field []byte) bool {
 	if h.m != nil {
-		if _, ok := h.m[string(field)]; !ok {
+		if !h.m.del(field) {
 			return false
 		}
-		delete(h.m, string(field))
 	} else {
 		start, _, ve, ok := h.find(field)
 		if !ok {
@@ -292,10 +281,7 @@ func (h *Hash) live(field []byte, now int64) ([]byte, bool) {
 func (h *Hash) clone() *Hash {
 	out := &Hash{n: h.n}
 	if h.m != nil {
-		out.m = make(map[string]string, len(h.m))
-		for f, v := range h.m {
-			out.m[f] = v // strings are immutable: sharing is a copy
-		}
+		out.m = h.m.clone()
 	} else if h.lp != nil {
 		out.lp = Clone(h.lp)
 	}
@@ -313,9 +299,10 @@ func hashExport(v Value, k *canon.Key) {
 	k.Type = canon.TypeHash
 	k.Hash = make([]canon.HField, 0, h.Len())
 	if h.m != nil && h.ttl == nil {
-		for f, val := range h.m { // views: export results alias engine memory
-			k.Hash = append(k.Hash, canon.HField{Field: collBytes(f), Value: collBytes(val), ExpireMs: canon.NoExpiry})
-		}
+		h.m.each(func(f, val []byte) bool { // views: export results alias engine memory
+			k.Hash = append(k.Hash, canon.HField{Field: f, Value: val, ExpireMs: canon.NoExpiry})
+			return true
+		})
 		return
 	}
 	h.Each(func(f, val []byte, exp int64) bool {
@@ -352,9 +339,9 @@ func hashLoad(k *canon.Key) (Value, error) {
 		}
 		h.n = len(k.Hash)
 	} else {
-		h.m = make(map[string]string, len(k.Hash))
+		h.m = newFtab(len(k.Hash))
 		for i := range k.Hash {
-			h.m[string(k.Hash[i].Field)] = string(k.Hash[i].Value)
+			h.m.set(k.Hash[i].Field, k.Hash[i].Value)
 		}
 	}
 	for i := range k.Hash {

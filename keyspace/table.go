@@ -422,6 +422,9 @@ func (t *DB) maybeCompact() {
 // addressed by chunk<<32 | offset. Records larger than bigRecord get a chunk of their own,
 // freed with them.
 type arena struct {
+	// small: chunks start at minChunk bytes and double up to chunkSize (a field table of a
+	// few hundred fields does not take a megabyte); otherwise every shared chunk is chunkSize.
+	small    bool
 	chunks   [][]byte
 	cur      int // chunk being filled (when haveCurr)
 	off      int
@@ -434,6 +437,7 @@ type arena struct {
 const (
 	chunkSize = 1 << 20
 	bigRecord = chunkSize / 4
+	minChunk  = 4 << 10
 )
 
 // alloc returns a record of n bytes (contents undefined).
@@ -451,8 +455,15 @@ func (a *arena) alloc(n int) (uint64, []byte) {
 		}
 		return uint64(idx) << 32, b
 	}
-	if !a.haveCurr || a.off+n > chunkSize {
-		a.chunks = append(a.chunks, make([]byte, chunkSize))
+	if !a.haveCurr || a.off+n > len(a.chunks[a.cur]) {
+		size := chunkSize
+		if a.small {
+			size = max(minChunk, n)
+			if a.haveCurr {
+				size = max(size, min(chunkSize, 2*len(a.chunks[a.cur])))
+			}
+		}
+		a.chunks = append(a.chunks, make([]byte, size))
 		a.cur, a.off, a.haveCurr = len(a.chunks)-1, 0, true
 	}
 	rec := uint64(a.cur)<<32 | uint64(a.off)

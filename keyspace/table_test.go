@@ -153,3 +153,72 @@ func TestTableEmptyValueWithoutRecord(t *testing.T) {
 		t.Fatalf("k = %q, want ab", got)
 	}
 }
+
+// TestFtabAgainstMap drives a hash's field table with random sets (same length: in place;
+// other lengths: moved records; values over bigRecord: chunks of their own) and deletes,
+// comparing it with a Go map after every step; many deletes force compaction and tombstones.
+func TestFtabAgainstMap(t *testing.T) {
+	for _, fields := range []int{4, 300, 5000} {
+		t.Run(fmt.Sprint(fields), func(t *testing.T) {
+			r := rand.New(rand.NewSource(int64(fields)))
+			ft := newFtab(0)
+			m := map[string]string{}
+			val := func() string {
+				switch r.Intn(20) {
+				case 0:
+					return string(bytes.Repeat([]byte{byte(r.Intn(256))}, bigRecord+r.Intn(100)))
+				case 1:
+					return ""
+				}
+				return string(bytes.Repeat([]byte{byte('a' + r.Intn(26))}, r.Intn(200)))
+			}
+			for step := 0; step < 20*fields+200; step++ {
+				f := fmt.Sprintf("f%d", r.Intn(fields))
+				if r.Intn(3) == 0 {
+					_, had := m[f]
+					if got := ft.del([]byte(f)); got != had {
+						t.Fatalf("step %d: del %q = %v, want %v", step, f, got, had)
+					}
+					delete(m, f)
+				} else {
+					v := val()
+					if old, ok := m[f]; ok && r.Intn(2) == 0 {
+						v = string(bytes.Repeat([]byte{'z'}, len(old))) // same length: in place
+					}
+					_, had := m[f]
+					if isNew := ft.set([]byte(f), []byte(v)); isNew == had {
+						t.Fatalf("step %d: set %q new = %v, had %v", step, f, isNew, had)
+					}
+					m[f] = v
+				}
+				if ft.len() != len(m) {
+					t.Fatalf("step %d: len %d, want %d", step, ft.len(), len(m))
+				}
+				if step%max(97, fields/2) == 0 || step == 20*fields+199 {
+					seen := 0
+					ft.each(func(f, v []byte) bool {
+						seen++
+						if w, ok := m[string(f)]; !ok || w != string(v) {
+							t.Fatalf("step %d: each gives %q=%d bytes, map has %v", step, f, len(v), ok)
+						}
+						return true
+					})
+					if seen != len(m) {
+						t.Fatalf("step %d: each saw %d, want %d", step, seen, len(m))
+					}
+					for f, w := range m {
+						if v, ok := ft.get([]byte(f)); !ok || string(v) != w {
+							t.Fatalf("step %d: get %q: %v", step, f, ok)
+						}
+					}
+				}
+			}
+			c := ft.clone()
+			for f, w := range m {
+				if v, ok := c.get([]byte(f)); !ok || string(v) != w {
+					t.Fatalf("clone: get %q: %v", f, ok)
+				}
+			}
+		})
+	}
+}

@@ -88,73 +88,101 @@ func (st *encState) appendList(dst []byte, items [][]byte) (byte, []byte, error)
 	if len(items) == 0 {
 		return 0, dst, encInvalid("empty list")
 	}
-	maxBytes, maxCount := st.listNodeLimit()
 	// The nodes go straight into dst after room for their count (known at the end).
 	dst, countAt := encReserveLen(dst)
 	nodes := 0
+	typ, err := st.listNodes(func(yield func([]byte) bool) {
+		for _, it := range items {
+			if !yield(it) {
+				return
+			}
+		}
+	}, func(plain bool, blob []byte) {
+		dst = st.appendListNode(dst, plain, blob)
+		nodes++
+	})
+	if err != nil {
+		return 0, dst, err
+	}
+	return typ, encPatchLen(dst, countAt, uint64(nodes)), nil
+}
+
+// appendListNode appends one quicklist node as the version writes it.
+func (st *encState) appendListNode(dst []byte, plain bool, blob []byte) []byte {
+	if st.version >= 10 {
+		c := uint64(QuicklistNodePacked)
+		if plain {
+			c = QuicklistNodePlain
+		}
+		dst = encAppendLen(dst, c)
+	}
+	return encAppendString(dst, blob, st.lz)
+}
+
+// listNodes cuts the elements of seq into quicklist nodes and calls node for each (plain: an
+// element over the node limit on its own, version 12; blob is valid during the call). It
+// returns the list's type byte.
+func (st *encState) listNodes(seq func(yield func([]byte) bool), node func(plain bool, blob []byte)) (byte, error) {
+	maxBytes, maxCount := st.listNodeLimit()
+	var err error
 	if st.version < 10 {
 		zl := &st.zl
 		zl.reset()
-		flush := func() error {
-			blob, err := zl.finish()
-			if err != nil {
-				return err
+		flush := func() bool {
+			blob, e := zl.finish()
+			if e != nil {
+				err = e
+				return false
 			}
-			dst = encAppendString(dst, blob, st.lz)
-			nodes++
+			node(false, blob)
 			zl.reset()
-			return nil
+			return true
 		}
-		for _, it := range items {
-			if zl.n > 0 && !encZiplistAllows(zl, len(it), maxBytes, maxCount) {
-				if err := flush(); err != nil {
-					return 0, dst, err
-				}
+		seq(func(it []byte) bool {
+			if zl.n > 0 && !encZiplistAllows(zl, len(it), maxBytes, maxCount) && !flush() {
+				return false
 			}
 			zl.appendString(it)
+			return true
+		})
+		if err == nil {
+			flush()
 		}
-		if err := flush(); err != nil {
-			return 0, dst, err
-		}
-		return TypeListQuicklist, encPatchLen(dst, countAt, uint64(nodes)), nil
+		return TypeListQuicklist, err
 	}
 	lp := &st.lp
 	lp.reset()
-	flush := func() error {
+	flush := func() bool {
 		if lp.n == 0 {
-			return nil
+			return true
 		}
-		blob, err := lp.finish()
-		if err != nil {
-			return err
+		blob, e := lp.finish()
+		if e != nil {
+			err = e
+			return false
 		}
-		dst = encAppendLen(dst, QuicklistNodePacked)
-		dst = encAppendString(dst, blob, st.lz)
-		nodes++
+		node(false, blob)
 		lp.reset()
-		return nil
+		return true
 	}
-	for _, it := range items {
+	seq(func(it []byte) bool {
 		if st.version >= 12 && encListLarge(len(it), maxBytes, maxCount) {
-			if err := flush(); err != nil {
-				return 0, dst, err
+			if !flush() {
+				return false
 			}
-			dst = encAppendLen(dst, QuicklistNodePlain)
-			dst = encAppendString(dst, it, st.lz)
-			nodes++
-			continue
+			node(true, it)
+			return true
 		}
-		if lp.n > 0 && !encListpackAllows(lp, len(it), maxBytes, maxCount) {
-			if err := flush(); err != nil {
-				return 0, dst, err
-			}
+		if lp.n > 0 && !encListpackAllows(lp, len(it), maxBytes, maxCount) && !flush() {
+			return false
 		}
 		lp.appendString(it)
+		return true
+	})
+	if err == nil {
+		flush()
 	}
-	if err := flush(); err != nil {
-		return 0, dst, err
-	}
-	return TypeListQuicklist2, encPatchLen(dst, countAt, uint64(nodes)), nil
+	return TypeListQuicklist2, err
 }
 
 // encReserveLen appends room for the longest length encoding (9 bytes) and returns where it

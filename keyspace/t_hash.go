@@ -25,10 +25,10 @@ import (
 // use a field table (ftab: no Go pointers per field). Field TTLs, rare, live in a separate
 // map that is nil when no field has one.
 type Hash struct {
-	lp  []byte            // packed form (when m == nil): {len(f) f len(v) v}*
-	n   int               // number of fields in lp
-	m   *ftab             // table form, nil while packed
-	ttl map[string]int64  // field -> absolute unix ms; nil when no field has a TTL
+	lp  []byte           // packed form (when m == nil): {len(f) f len(v) v}*
+	n   int              // number of fields in lp
+	m   *ftab            // table form, nil while packed
+	ttl map[string]int64 // field -> absolute unix ms; nil when no field has a TTL
 }
 
 // Thresholds of the packed form (Redis's hash-max-listpack-entries / -value defaults).

@@ -8,7 +8,7 @@ package canon
 // The source guarantees what a Key's slices may not: members and fields are unique, and a
 // sorted set's members come greatest first (score, then member bytes, descending).
 type Elems struct {
-	Len  int // elements, members or fields that the function yields
+	Len  int                                                        // elements, members or fields that the function yields
 	List func(yield func(elem []byte) bool)                         // TypeList: head to tail
 	Set  func(yield func(member []byte) bool)                       // TypeSet: any order
 	Zset func(yield func(member []byte, score float64) bool)        // TypeZset: greatest first

@@ -322,7 +322,8 @@ func (w *writer) write(out io.Writer, aofBase bool) error {
 // encJob is one batch of keys of one database, encoded on a worker goroutine.
 type encJob struct {
 	db      int
-	large   bool // ents is one large collection, streamed by the writing goroutine
+	large   bool        // ents is one large collection, streamed in pieces through pieces
+	pieces  chan []byte // large: the record, in order; closed when the worker is done
 	ents    []*keyspace.Entry
 	recs    []byte
 	dropped rdb.DropReport
@@ -348,6 +349,13 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 			ke := enc.NewKeyEncoder()
 			var k canon.Key
 			for j := range work {
+				if j.large {
+					j.err = w.encodeLarge(ke, j, stop)
+					close(j.pieces)
+					j.dropped = ke.TakeDropped()
+					close(j.done)
+					continue
+				}
 				for _, e := range j.ents {
 					w.ks.Export(j.db, e, &k)
 					if !w.liveIn(&k, &j.st) {
@@ -384,16 +392,13 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 			case <-stop:
 				return errStopped
 			}
-			if j.large {
-				close(j.done)
-			} else {
-				work <- j
-			}
+			work <- j
 			return nil
 		}
 		w.ks.Batches(256, func(db int, ents []*keyspace.Entry) error {
-			// Large collections leave the batch: the writing goroutine streams each one
-			// (rdb.Encoder.LargeKey), so no buffer as large as the value is ever built.
+			// Large collections leave the batch: a worker encodes each one in pieces that the
+			// writing goroutine writes as they come (rdb.KeyEncoder.AppendLarge), so no buffer
+			// as large as the value is ever built.
 			from := 0
 			for i, e := range ents {
 				if !w.ks.ExportLarge(db, e, largeElems, &k, &el) {
@@ -404,7 +409,8 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 						return err
 					}
 				}
-				if err := send(&encJob{db: db, large: true, ents: ents[i : i+1], done: make(chan struct{})}); err != nil {
+				lj := &encJob{db: db, large: true, ents: ents[i : i+1], pieces: make(chan []byte, 4), done: make(chan struct{})}
+				if err := send(lj); err != nil {
 					return err
 				}
 				from = i + 1
@@ -418,6 +424,27 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 	var err error
 	selected := -1
 	for j := range inOrder {
+		if j.large {
+			// The pieces come while the worker encodes; a SELECTDB first when needed.
+			for p := range j.pieces {
+				if err != nil {
+					continue
+				}
+				if j.db != selected {
+					keys, expires := w.ks.Sizes(j.db)
+					if e := enc.SelectDB(j.db, uint64(keys), uint64(expires)); e != nil {
+						err = e
+						close(stop)
+						continue
+					}
+					selected = j.db
+				}
+				if e := enc.Records(j.db, p, rdb.DropReport{}); e != nil {
+					err = e
+					close(stop)
+				}
+			}
+		}
 		<-j.done
 		if err != nil {
 			continue // drain
@@ -434,9 +461,6 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 			}
 			selected = j.db
 		}
-		if j.large {
-			j.err = w.encodeLarge(enc, j)
-		}
 		if j.err != nil {
 			err = j.err
 			close(stop)
@@ -450,9 +474,6 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 				w.counts = map[[2]string]int64{}
 			}
 			w.counts[[2]string{strconv.Itoa(j.db), t}] += n
-		}
-		if j.large {
-			continue
 		}
 		if e := enc.Records(j.db, j.recs, j.dropped); e != nil {
 			err = e
@@ -469,9 +490,10 @@ var errStopped = errors.New("stopped")
 // in a batch: above every packed encoding's limit, so streaming changes no byte of the output.
 const largeElems = 1024
 
-// encodeLarge writes the large collection of job j through enc, element by element, after
-// dropping hash fields expired as of now; it counts into j.st.
-func (w *writer) encodeLarge(enc *rdb.Encoder, j *encJob) error {
+// encodeLarge encodes the large collection of job j element by element, after dropping hash
+// fields expired as of now, and sends the record in pieces on j.pieces (until stop is
+// closed); it counts into j.st.
+func (w *writer) encodeLarge(ke *rdb.KeyEncoder, j *encJob, stop <-chan struct{}) error {
 	var k canon.Key
 	var el canon.Elems
 	if !w.ks.ExportLarge(j.db, j.ents[0], largeElems, &k, &el) {
@@ -507,7 +529,15 @@ func (w *writer) encodeLarge(enc *rdb.Encoder, j *encJob) error {
 			}
 		}
 	}
-	if err := enc.LargeKey(&k, &el); err != nil {
+	err := ke.AppendLarge(&k, &el, func(p []byte) ([]byte, error) {
+		select {
+		case j.pieces <- p:
+			return nil, nil // the writer owns p now
+		case <-stop:
+			return nil, errStopped
+		}
+	})
+	if err != nil {
 		return err
 	}
 	j.st.records++

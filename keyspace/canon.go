@@ -227,10 +227,11 @@ func (ks *Keyspace) ExportLarge(n int, e *Entry, min int, k *canon.Key, el *cano
 		k.Type = canon.TypeZset
 		el.Zset = func(yield func([]byte, float64) bool) {
 			if v.lazy {
-				ents := make([]zentry, 0, len(v.dict))
-				for m, s := range v.dict {
+				ents := make([]zentry, 0, v.dict.len())
+				v.deach(func(m string, s float64) bool {
 					ents = append(ents, zentry{s, m})
-				}
+					return true
+				})
 				slices.SortFunc(ents, zcmp)
 				for i := len(ents) - 1; i >= 0; i-- {
 					if !yield(collBytes(ents[i].member), ents[i].score) {

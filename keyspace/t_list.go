@@ -199,6 +199,15 @@ func chunkCapFor(cur, used int) int {
 	return max(min(c, listChunkCap), used)
 }
 
+// newChunkCap is the buffer size of a new end chunk: small for a list's first chunk (most
+// lists are short), full size once the list spans chunks (no regrowth garbage).
+func (l *List) newChunkCap(need int) int {
+	if l.c.n > 0 {
+		return max(listChunkCap, need)
+	}
+	return chunkCapFor(0, need)
+}
+
 // PushBack adds s (copied) at the tail. Cost: O(1) amortised.
 func (l *List) PushBack(s string) {
 	need := listEncLen(len(s))
@@ -216,7 +225,7 @@ func (l *List) PushBack(s string) {
 		}
 	}
 	if ch == nil {
-		ch = &lchunk{b: make([]byte, chunkCapFor(0, need))}
+		ch = &lchunk{b: make([]byte, l.newChunkCap(need))}
 		l.c.pushBack(ch)
 	}
 	listEncode(ch.b[ch.hi:ch.hi+need], s)
@@ -243,7 +252,7 @@ func (l *List) PushFront(s string) {
 		}
 	}
 	if ch == nil {
-		nb := make([]byte, chunkCapFor(0, need))
+		nb := make([]byte, l.newChunkCap(need))
 		ch = &lchunk{b: nb, lo: len(nb), hi: len(nb)}
 		l.c.pushFront(ch)
 	}

@@ -21,6 +21,7 @@ package keyspace
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math"
 	"math/big"
@@ -390,15 +391,38 @@ func buildZtree(ents []zentry) ztree {
 // 8 bytes, a length byte and the member; a larger one is a B+tree plus a dict. Membership
 // costs O(1) (small sets: a scan), rank and range queries O(log n) (small sets: O(n)).
 type Zset struct {
-	pk   string             // packed entries while t.root == nil
-	n    int                // entries in pk
-	dict map[string]float64 // tree form with more than zsetSmall members
+	pk   string // packed entries while t.root == nil
+	n    int    // entries in pk
+	dict *ftab  // member → score (8 bytes), in the tree form with more than zsetSmall members
 	t    ztree
 	// lazy: the dict alone holds the members, the tree is not built. A large set starts so,
 	// because AOFs are mostly ZADD/ZINCRBY/ZREM, which need only scores; the first command that
 	// needs order builds the tree (O(n log n)) and from then on it is kept (ordered).
 	lazy    bool
 	ordered bool
+}
+
+// dget, dset and deach read and write the member → score dict (scores as their 8 bytes, so
+// -0 stays -0). Members are copied in; deach's member strings view the table (valid until it
+// changes).
+func (z *Zset) dget(m string) (float64, bool) {
+	v, ok := z.dict.get(collBytes(m))
+	if !ok {
+		return 0, false
+	}
+	return math.Float64frombits(binary.LittleEndian.Uint64(v)), true
+}
+
+func (z *Zset) dset(m string, s float64) {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], math.Float64bits(s))
+	z.dict.set(collBytes(m), b[:])
+}
+
+func (z *Zset) deach(fn func(m string, s float64) bool) {
+	z.dict.each(func(f, v []byte) bool {
+		return fn(collStr(f), math.Float64frombits(binary.LittleEndian.Uint64(v)))
+	})
 }
 
 // zsetPackedLen is the longest member a packed sorted set holds (zset-max-listpack-value).
@@ -414,10 +438,11 @@ func (z *Zset) build() {
 	if !z.lazy {
 		return
 	}
-	ents := make([]zentry, 0, len(z.dict))
-	for m, s := range z.dict {
-		ents = append(ents, zentry{s, m})
-	}
+	ents := make([]zentry, 0, z.dict.len())
+	z.deach(func(m string, s float64) bool {
+		ents = append(ents, zentry{s, strings.Clone(m)}) // the tree keeps its own members
+		return true
+	})
 	slices.SortFunc(ents, zcmp)
 	z.t = buildZtree(ents)
 	if z.t.root == nil {
@@ -432,7 +457,7 @@ func (z *Zset) Len() int {
 		return z.n
 	}
 	if z.lazy {
-		return len(z.dict)
+		return z.dict.len()
 	}
 	return z.t.len()
 }
@@ -514,8 +539,7 @@ func (z *Zset) get(m string) (float64, bool) {
 		}
 		return 0, false
 	case z.dict != nil:
-		s, ok := z.dict[m]
-		return s, ok
+		return z.dget(m)
 	}
 	for _, e := range z.t.root.ents { // a small tree (long members): one leaf
 		if e.member == m {
@@ -548,9 +572,9 @@ func (z *Zset) add(m string, score float64) {
 		ents := z.entries()
 		z.pk, z.n = "", 0
 		if len(ents)+1 > zsetSmall {
-			z.dict = make(map[string]float64, len(ents)+1)
+			z.dict = newFtab(len(ents) + 1)
 			for _, x := range ents {
-				z.dict[x.member] = x.score
+				z.dset(x.member, x.score)
 			}
 		}
 		if z.dict != nil && !z.ordered {
@@ -563,16 +587,16 @@ func (z *Zset) add(m string, score float64) {
 		}
 	}
 	if z.lazy {
-		z.dict[strings.Clone(m)] = score
+		z.dset(m, score)
 		return
 	}
 	e.member = strings.Clone(m)
 	z.t.insert(e)
 	if z.dict != nil {
-		z.dict[e.member] = score
+		z.dset(m, score)
 	} else if z.t.len() > zsetSmall {
-		z.dict = make(map[string]float64, z.t.len())
-		z.Each(func(m string, s float64) bool { z.dict[m] = s; return true })
+		z.dict = newFtab(z.t.len())
+		z.Each(func(m string, s float64) bool { z.dset(m, s); return true })
 		if !z.ordered {
 			z.t, z.lazy = ztree{}, true
 		}
@@ -600,11 +624,11 @@ func (z *Zset) del(m string) (zentry, bool) {
 		return zentry{}, false
 	}
 	if z.lazy {
-		delete(z.dict, m)
+		z.dict.del(collBytes(m))
 		return zentry{s, m}, true
 	}
 	if z.dict != nil {
-		delete(z.dict, m)
+		z.dict.del(collBytes(m))
 	}
 	return z.t.delete(zentry{s, m})
 }
@@ -617,15 +641,13 @@ func (z *Zset) rescore(m string, old, new float64) {
 		return
 	}
 	if z.lazy {
-		// A Go map assignment replaces the stored key string too: never store m, which may
-		// alias the input.
-		z.dict[strings.Clone(m)] = new
+		z.dset(m, new)
 		return
 	}
 	e, _ := z.t.delete(zentry{old, m})
 	z.t.insert(zentry{new, e.member})
 	if z.dict != nil {
-		z.dict[e.member] = new
+		z.dset(m, new)
 	}
 }
 
@@ -661,9 +683,9 @@ func zsetFromSorted(ents []zentry) *Zset {
 		z.t.root = &znode{}
 	}
 	if len(ents) > zsetSmall {
-		z.dict = make(map[string]float64, len(ents))
+		z.dict = newFtab(len(ents))
 		for _, e := range ents {
-			z.dict[e.member] = e.score
+			z.dset(e.member, e.score)
 		}
 	}
 	return z
@@ -683,7 +705,7 @@ func NewZset(members []canon.ZMember) (*Zset, error) {
 	z := zsetFromSorted(ents)
 	dup := false
 	if z.dict != nil {
-		dup = len(z.dict) != len(ents)
+		dup = z.dict.len() != len(ents)
 	} else {
 		seen := make(map[string]struct{}, len(ents))
 		for _, e := range ents {
@@ -707,9 +729,10 @@ func init() {
 			k.Zset = make([]canon.ZMember, 0, z.Len())
 			if z.lazy {
 				// Read-only (exports may run concurrently): sort a copy, leave the set lazy.
-				for m, s := range z.dict {
+				z.deach(func(m string, s float64) bool {
 					k.Zset = append(k.Zset, canon.ZMember{Member: collBytes(m), Score: s})
-				}
+					return true
+				})
 				slices.SortFunc(k.Zset, func(a, b canon.ZMember) int {
 					return zcmp(zentry{a.Score, collStr(a.Member)}, zentry{b.Score, collStr(b.Member)})
 				})
@@ -930,7 +953,12 @@ func collStrtod(b []byte, withLongDouble bool) (float64, int, int) {
 			i = j
 		}
 	}
-	text := string(b[mantStart:mantEnd])
+	// A view of the input in the common case (no allocation per score); the text is only
+	// read, during this call.
+	text := collStr(b[mantStart:mantEnd])
+	if hex || expText != "" {
+		text = string(b[mantStart:mantEnd])
+	}
 	if hex {
 		if expText == "" {
 			expText = "0"

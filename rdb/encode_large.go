@@ -24,18 +24,116 @@ func (e *Encoder) LargeKey(k *canon.Key, el *canon.Elems) error {
 	if err := e.check(); err != nil {
 		return err
 	}
-	lim := &e.st.limits
+	if err := checkElems(k, el); err != nil {
+		return err
+	}
+	if e.st.small(k, el) {
+		return e.Key(collect(k, el))
+	}
+	started := false
+	buf, err := largeRecord(&e.st, e.rec[:0], k, el, e.opt.Drop, &e.dropped, func(b []byte) []byte {
+		if !started {
+			e.selectDB(k.DB)
+			started = true
+		}
+		e.emit(b)
+		return b[:0]
+	})
+	if cap(buf) <= 4*largeSpill {
+		e.rec = buf
+	}
+	if err != nil && started {
+		e.err = err // the record is incomplete: nothing more may follow it
+	}
+	if e.err != nil {
+		return e.err
+	}
+	return err
+}
+
+// AppendLarge is LargeKey for a KeyEncoder: the record (without SELECTDB: see Records) goes
+// to out in pieces of about 256 KiB, in order; out returns the buffer to go on with (the
+// piece's own, emptied, unless it keeps it) or an error, which stops the encoding and is
+// returned. A value not larger than the packed limits is one piece, as Append makes it.
+// Errors: as LargeKey's; after an error, pieces already given to out are an incomplete record.
+func (ke *KeyEncoder) AppendLarge(k *canon.Key, el *canon.Elems, out func(piece []byte) ([]byte, error)) error {
+	var outErr error
+	emit := func(b []byte) []byte {
+		if outErr != nil {
+			return b[:0]
+		}
+		nb, err := out(b)
+		if err != nil {
+			outErr = err
+			return b[:0]
+		}
+		return nb
+	}
+	if err := checkElems(k, el); err != nil {
+		return err
+	}
+	if ke.st.small(k, el) {
+		rec, err := ke.Append(nil, collect(k, el))
+		if err != nil {
+			return err
+		}
+		emit(rec)
+		return outErr
+	}
+	_, err := largeRecord(&ke.st, nil, k, el, ke.drop, &ke.dropped, emit)
+	if outErr != nil {
+		return outErr
+	}
+	return err
+}
+
+// checkElems refuses an empty value and Elems without the function k's type needs.
+func checkElems(k *canon.Key, el *canon.Elems) error {
+	ok := false
+	switch k.Type {
+	case canon.TypeList:
+		ok = el.List != nil
+	case canon.TypeSet:
+		ok = el.Set != nil
+	case canon.TypeZset:
+		ok = el.Zset != nil
+	case canon.TypeHash:
+		ok = el.Hash != nil
+	default:
+		return &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("type %q cannot be streamed", k.Type)}
+	}
+	if el.Len == 0 || !ok {
+		return &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("empty %s", k.Type)}
+	}
+	return nil
+}
+
+// small reports whether a value is within the packed encodings' limits, so that it is
+// written from slices (the encodings are chosen from the whole value).
+func (st *encState) small(k *canon.Key, el *canon.Elems) bool {
+	lim := &st.limits
+	switch k.Type {
+	case canon.TypeSet:
+		return el.Len <= max(lim.SetMaxIntsetEntries, lim.SetMaxListpackEntries)
+	case canon.TypeZset:
+		return el.Len <= lim.ZsetMaxListpackEntries
+	case canon.TypeHash:
+		return el.Len <= lim.HashMaxListpackEntries
+	}
+	return false
+}
+
+// largeRecord encodes k's record from el into b, handing b to spill whenever it holds
+// largeSpill bytes or more (spill returns the buffer to go on with), and returns the rest.
+// Nothing is spilled before the checks that can refuse the key have passed.
+func largeRecord(st *encState, b []byte, k *canon.Key, el *canon.Elems, drop bool, dropped *DropReport, spill func([]byte) []byte) ([]byte, error) {
 	switch {
 	case el.Len == 0:
-		return &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("empty %s", k.Type)}
+		return b, &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("empty %s", k.Type)}
 	case k.DB < 0:
-		return &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("negative database")}
+		return b, &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("negative database")}
 	case k.ExpireMs < 0 && k.ExpireMs != canon.NoExpiry:
-		return &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("negative expire time %d", k.ExpireMs)}
-	case k.Type == canon.TypeSet && el.Len <= max(lim.SetMaxIntsetEntries, lim.SetMaxListpackEntries),
-		k.Type == canon.TypeZset && el.Len <= lim.ZsetMaxListpackEntries,
-		k.Type == canon.TypeHash && el.Len <= lim.HashMaxListpackEntries:
-		return e.Key(collect(k, el))
+		return b, &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("negative expire time %d", k.ExpireMs)}
 	}
 	var typ byte
 	var ttls int
@@ -43,7 +141,7 @@ func (e *Encoder) LargeKey(k *canon.Key, el *canon.Elems) error {
 	switch k.Type {
 	case canon.TypeList:
 		typ = TypeListQuicklist2
-		if e.version < 10 {
+		if st.version < 10 {
 			typ = TypeListQuicklist
 		}
 	case canon.TypeSet:
@@ -65,13 +163,13 @@ func (e *Encoder) LargeKey(k *canon.Key, el *canon.Elems) error {
 			return true
 		})
 		if bad != nil {
-			return &EncodeError{DB: k.DB, Key: k.Key, Err: bad}
+			return b, &EncodeError{DB: k.DB, Key: k.Key, Err: bad}
 		}
-		if ttls > 0 && e.version < 12 {
-			if !e.opt.Drop {
-				return &EncodeError{DB: k.DB, Key: k.Key, Err: encNotRepresentable(e.version, "hash field TTLs")}
+		if ttls > 0 && st.version < 12 {
+			if !drop {
+				return b, &EncodeError{DB: k.DB, Key: k.Key, Err: encNotRepresentable(st.version, "hash field TTLs")}
 			}
-			e.dropped.HashFieldTTLs += ttls
+			dropped.HashFieldTTLs += ttls
 			ttls = 0
 		}
 		typ = TypeHash
@@ -79,41 +177,35 @@ func (e *Encoder) LargeKey(k *canon.Key, el *canon.Elems) error {
 			typ = TypeHashMetadata
 		}
 	default:
-		return &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("type %q cannot be streamed", k.Type)}
+		return b, &EncodeError{DB: k.DB, Key: k.Key, Err: encInvalid("type %q cannot be streamed", k.Type)}
 	}
-
-	e.selectDB(k.DB)
-	st := &e.st
-	b := e.rec[:0]
-	if k.ExpireMs != canon.NoExpiry {
-		b = append(b, OpExpireTimeMs)
-		b = encAppendMillis(b, k.ExpireMs)
+	if k.Type == canon.TypeList {
+		nodes := 0
+		if _, err := st.listNodes(el.List, func(bool, []byte) { nodes++ }); err != nil {
+			return b, &EncodeError{DB: k.DB, Key: k.Key, Err: err}
+		}
+		b = largeHeader(st, b, k, typ)
+		b = encAppendLen(b, uint64(nodes))
+	} else {
+		b = largeHeader(st, b, k, typ)
 	}
-	b = append(b, typ)
-	b = encAppendString(b, k.Key, st.lz)
-	spill := func() {
+	more := func() {
 		if len(b) >= largeSpill {
-			e.emit(b)
-			b = b[:0]
+			b = spill(b)
 		}
 	}
 	var bad error
 	switch k.Type {
 	case canon.TypeList:
-		nodes := 0
-		if _, err := st.listNodes(el.List, func(bool, []byte) { nodes++ }); err != nil {
-			return &EncodeError{DB: k.DB, Key: k.Key, Err: err}
-		}
-		b = encAppendLen(b, uint64(nodes))
 		_, bad = st.listNodes(el.List, func(plain bool, blob []byte) {
 			b = st.appendListNode(b, plain, blob)
-			spill()
+			more()
 		})
 	case canon.TypeSet:
 		b = encAppendLen(b, uint64(el.Len))
 		el.Set(func(m []byte) bool {
 			b = encAppendString(b, m, st.lz)
-			spill()
+			more()
 			return true
 		})
 	case canon.TypeZset:
@@ -125,7 +217,7 @@ func (e *Encoder) LargeKey(k *canon.Key, el *canon.Elems) error {
 			}
 			b = encAppendString(b, m, st.lz)
 			b = encAppendBinaryDouble(b, score)
-			spill()
+			more()
 			return true
 		})
 	case canon.TypeHash:
@@ -143,20 +235,24 @@ func (e *Encoder) LargeKey(k *canon.Key, el *canon.Elems) error {
 			}
 			b = encAppendString(b, f, st.lz)
 			b = encAppendString(b, v, st.lz)
-			spill()
+			more()
 			return true
 		})
 	}
 	if bad != nil {
-		e.err = &EncodeError{DB: k.DB, Key: k.Key, Err: bad}
-		return e.err
+		return b, &EncodeError{DB: k.DB, Key: k.Key, Err: bad}
 	}
-	e.emit(b)
-	if cap(b) > 4*largeSpill {
-		b = nil
+	return spill(b), nil
+}
+
+// largeHeader appends EXPIRETIME_MS (when k has a TTL), the type byte and the key name.
+func largeHeader(st *encState, b []byte, k *canon.Key, typ byte) []byte {
+	if k.ExpireMs != canon.NoExpiry {
+		b = append(b, OpExpireTimeMs)
+		b = encAppendMillis(b, k.ExpireMs)
 	}
-	e.rec = b
-	return e.err
+	b = append(b, typ)
+	return encAppendString(b, k.Key, st.lz)
 }
 
 // collect returns a copy of k holding el's elements in its slices (views, as el gives them,

@@ -114,8 +114,25 @@ func TestLargeKeyMatchesKey(t *testing.T) {
 				if (errA == nil) != (errB == nil) {
 					t.Fatalf("v%d %s n=%d drop=%v: Key %v, LargeKey %v", v, k.Type, len(k.List)+len(k.Set)+len(k.Zset)+len(k.Hash), drop, errA, errB)
 				}
+				// A KeyEncoder's pieces, written with Records, make the same file too.
+				var c bytes.Buffer
+				ec, _ := NewEncoder(&c, v, opt)
+				ke := ec.NewKeyEncoder()
+				pieces := 0
+				errC := ke.AppendLarge(&canon.Key{DB: k.DB, Key: k.Key, Type: k.Type, ExpireMs: k.ExpireMs}, elemsOf(k), func(p []byte) ([]byte, error) {
+					pieces++
+					return nil, ec.Records(k.DB, p, DropReport{})
+				})
+				if (errA == nil) != (errC == nil) {
+					t.Fatalf("v%d %s: Key %v, AppendLarge %v", v, k.Type, errA, errC)
+				}
+				ec.Records(k.DB, nil, ke.TakeDropped())
 				ea.Close()
 				eb.Close()
+				ec.Close()
+				if !bytes.Equal(a.Bytes(), c.Bytes()) || ea.Dropped() != ec.Dropped() {
+					t.Fatalf("v%d %s n=%d drop=%v: AppendLarge (%d pieces) wrote %d bytes, Key %d, different", v, k.Type, len(k.List)+len(k.Set)+len(k.Zset)+len(k.Hash), drop, pieces, c.Len(), a.Len())
+				}
 				if ea.Dropped() != eb.Dropped() {
 					t.Fatalf("v%d %s: dropped %+v vs %+v", v, k.Type, ea.Dropped(), eb.Dropped())
 				}
@@ -143,18 +160,34 @@ func TestLargeKeyErrors(t *testing.T) {
 			t.Fatalf("encoder unusable after a refused key: %v", err)
 		}
 	}
-	el := &canon.Elems{Len: 200, Zset: func(y func([]byte, float64) bool) {
-		for i := 0; i < 200; i++ {
-			s := float64(i)
-			if i == 150 {
-				s = math.NaN()
+	// A NaN found before anything was written out: refused, nothing written, still usable.
+	nanAt := func(at int) *canon.Elems {
+		return &canon.Elems{Len: 200, Zset: func(y func([]byte, float64) bool) {
+			for i := 0; i < 200; i++ {
+				s := float64(i)
+				if i == at {
+					s = math.NaN()
+				}
+				m := make([]byte, 3000) // 200 x 3000 incompressible bytes: pieces go out
+				x := uint32(i + 1)
+				for j := range m {
+					x = x*1664525 + 1013904223
+					m[j] = byte(x >> 24)
+				}
+				if !y(m, s) {
+					return
+				}
 			}
-			if !y([]byte{byte(i)}, s) {
-				return
-			}
-		}
-	}}
-	if err := e.LargeKey(k, el); err == nil {
+		}}
+	}
+	if err := e.LargeKey(k, nanAt(3)); err == nil {
+		t.Fatal("NaN score accepted")
+	}
+	if err := e.Aux("still", "usable"); err != nil {
+		t.Fatalf("encoder unusable after a key refused before writing: %v", err)
+	}
+	// Found after part of the record was written: the encoder stops.
+	if err := e.LargeKey(k, nanAt(190)); err == nil {
 		t.Fatal("NaN score accepted")
 	}
 	if err := e.Close(); err == nil {

@@ -73,7 +73,7 @@ func (m *File) Release(off int64) {
 	if !m.mapped {
 		return
 	}
-	const step = 8 << 20
+	const step = 1 << 20
 	pg := int64(os.Getpagesize())
 	off = off / pg * pg
 	if off-m.released < step {

@@ -2,6 +2,8 @@ package keyspace
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math"
 	"fmt"
 	"slices"
 	"sort"
@@ -190,6 +192,12 @@ func (ks *Keyspace) Sizes(n int) (keys, expires int) {
 	return db.Len(), expires
 }
 
+// zref is a sorted-set member's score and its record in the member table.
+type zref struct {
+	score float64
+	ref   uint64
+}
+
 // ExportLarge is Export for a list, set, sorted set or hash of more than min elements: it
 // fills k's header (DB, Key, Type, ExpireMs; value slices nil) and el, whose functions walk
 // the engine's memory, instead of building slices as large as the value. It reports false,
@@ -227,14 +235,35 @@ func (ks *Keyspace) ExportLarge(n int, e *Entry, min int, k *canon.Key, el *cano
 		k.Type = canon.TypeZset
 		el.Zset = func(yield func([]byte, float64) bool) {
 			if v.lazy {
-				ents := make([]zentry, 0, v.dict.len())
-				v.deach(func(m string, s float64) bool {
-					ents = append(ents, zentry{s, m})
+				// Sort (score, record) pairs: 16 bytes a member; members are read only to
+				// break ties.
+				t := v.dict
+				refs := make([]zref, 0, t.len())
+				t.each(func(_, val []byte) bool {
+					refs = append(refs, zref{math.Float64frombits(binary.LittleEndian.Uint64(val)), 0})
 					return true
 				})
-				slices.SortFunc(ents, zcmp)
-				for i := len(ents) - 1; i >= 0; i-- {
-					if !yield(collBytes(ents[i].member), ents[i].score) {
+				i := 0
+				for _, s := range t.slots {
+					if s&slotUsed != 0 {
+						refs[i].ref = ftabRef(s)
+						i++
+					}
+				}
+				slices.SortFunc(refs, func(a, b zref) int {
+					switch {
+					case a.score < b.score:
+						return -1
+					case a.score > b.score:
+						return 1
+					}
+					ma, _ := t.rec(a.ref)
+					mb, _ := t.rec(b.ref)
+					return bytes.Compare(ma, mb)
+				})
+				for i := len(refs) - 1; i >= 0; i-- {
+					m, _ := t.rec(refs[i].ref)
+					if !yield(m, refs[i].score) {
 						return
 					}
 				}

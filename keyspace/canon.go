@@ -3,8 +3,8 @@ package keyspace
 import (
 	"bytes"
 	"encoding/binary"
-	"math"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 

@@ -2,6 +2,7 @@ package keyspace
 
 import (
 	"bytes"
+	"encoding/binary"
 	"hash/maphash"
 )
 
@@ -203,6 +204,11 @@ const keyHead = 16
 func (t *DB) same(e *Entry, key []byte) bool {
 	if int(e.klen) != len(key) {
 		return false
+	}
+	if l := len(key); l >= 8 && l <= keyHead {
+		// Two overlapping 8-byte words cover the whole key: no call to memequal.
+		return binary.LittleEndian.Uint64(key) == binary.LittleEndian.Uint64(e.head[:]) &&
+			binary.LittleEndian.Uint64(key[l-8:]) == binary.LittleEndian.Uint64(e.head[l-8:])
 	}
 	n := min(len(key), keyHead)
 	if string(e.head[:n]) != string(key[:n]) {

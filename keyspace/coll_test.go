@@ -757,6 +757,11 @@ func TestCollZsetCommands(t *testing.T) {
 		{"zremrangebylex all", []string{"ZADD z 0 a 0 b"}, "ZREMRANGEBYLEX z - +", "", ""},
 		{"zremrangebylex bad", []string{"ZADD z 0 a"}, "ZREMRANGEBYLEX z a +", "ERR min or max not valid string range item", "Z z a:0"},
 		{"zremrangebylex mixed scores (listpack scan)", []string{"ZADD z 1 b 2 a 3 c"}, "ZREMRANGEBYLEX z [b [c", "", ""},
+		// A skiplist (a member over 64 bytes) deletes from the first member at or above min
+		// with no range check (zslDeleteRangeByLex); a listpack checks first (zzlIsInLexRange:
+		// the tail "1" is below min, so nothing goes). Found by a 10,000-sequence run.
+		{"zremrangebylex mixed scores (skiplist: no range check)", []string{"ZADD z -4 0 -2 mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm 3 5 5 1"}, "ZREMRANGEBYLEX z [a [x", "", "Z z 0:-4"},
+		{"zremrangebylex mixed scores (listpack: range check)", []string{"ZADD z -4 0 -2 m 3 5 5 1"}, "ZREMRANGEBYLEX z [a [x", "", "Z z 0:-4 m:-2 5:3 1:5"},
 		{"zpopmin", []string{"ZADD z 1 a 2 b 3 c"}, "ZPOPMIN z", "", "Z z b:2 c:3"},
 		{"zpopmax count", []string{"ZADD z 1 a 2 b 3 c"}, "ZPOPMAX z 2", "", "Z z a:1"},
 		{"zpopmin all", []string{"ZADD z 1 a"}, "ZPOPMIN z 5", "", ""},

@@ -1222,6 +1222,21 @@ func (z *Zset) firstInLex(r *zlexSpec) zcursor {
 	if !z.inLexRange(r) {
 		return zcursor{}
 	}
+	c := z.firstGteMin(r)
+	if !c.ok() || !r.lteMax(c.member()) {
+		return zcursor{}
+	}
+	return c
+}
+
+// firstGteMin is the first member (in set order) at or above the range's minimum: where
+// zslDeleteRangeByLex starts deleting, without zslIsInLexRange's check (a skiplist
+// ZREMRANGEBYLEX has none; on a set whose members do not all share one score the check
+// matters: t_zset.c @ 7.0.15).
+func (z *Zset) firstGteMin(r *zlexSpec) zcursor {
+	if z.Len() == 0 {
+		return zcursor{}
+	}
 	var c zcursor
 	if z.Len() <= zsetLPMax {
 		for c = z.seek(0); c.ok() && !r.gteMin(c.member()); c.next() {
@@ -1229,9 +1244,6 @@ func (z *Zset) firstInLex(r *zlexSpec) zcursor {
 	} else {
 		t := z.view() // > zsetLPMax: a tree
 		c = t.seek(t.countBefore(func(e zentry) bool { return !r.gteMin(e.member) }))
-	}
-	if !c.ok() || !r.lteMax(c.member()) {
-		return zcursor{}
 	}
 	return c
 }
@@ -1454,7 +1466,13 @@ func zsetRemRange(c *Client, a [][]byte, typ zrangeType) error {
 			victims = append(victims, cur.entry())
 		}
 	case zrangeLex:
-		for cur := z.firstInLex(&lr); cur.ok() && lr.lteMax(cur.member()); cur.next() {
+		// A listpack set deletes from zzlFirstInLexRange (range checks first); a skiplist
+		// set from the first member at or above min, with no checks (zslDeleteRangeByLex).
+		cur := z.firstGteMin(&lr)
+		if z.packed() {
+			cur = z.firstInLex(&lr)
+		}
+		for ; cur.ok() && lr.lteMax(cur.member()); cur.next() {
 			victims = append(victims, cur.entry())
 		}
 	}

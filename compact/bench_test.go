@@ -176,7 +176,10 @@ func BenchmarkCompact(b *testing.B) {
 				reset = resetPeakRSS() && reset
 				c0 := cpuTime()
 				b.StartTimer()
-				rep, err := Run(context.Background(), Options{Path: in, Output: filepath.Join(out, strconv.Itoa(i)), Format: format})
+				opt := Options{Path: in, Output: filepath.Join(out, strconv.Itoa(i)), Format: format}
+				restore := gcTargets(&opt) // as the command line runs it
+				rep, err := Run(context.Background(), opt)
+				restore()
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -26,6 +26,26 @@ var (
 	writeGCPercent  = 5
 )
 
+// gcTargets sets the collector's targets for a compact run unless GOGC is set: during replay
+// the heap is mostly live data; while the output is written, what is allocated is short-lived
+// (a batch's encoding) on top of it. A low target keeps the garbage from adding to peak memory
+// in both phases. It chains opt.Replayed and returns the function that restores the previous
+// target.
+func gcTargets(opt *Options) (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(replayGCPercent)
+	next := opt.Replayed
+	opt.Replayed = func() {
+		debug.SetGCPercent(writeGCPercent)
+		if next != nil {
+			next()
+		}
+	}
+	return func() { debug.SetGCPercent(old) }
+}
+
 // Command is `aofkit compact`.
 func Command() *cli.Command {
 	return &cli.Command{
@@ -78,14 +98,7 @@ command and key.
 					prog.Update(done, total)
 				}
 			}
-			if os.Getenv("GOGC") == "" {
-				// During replay the heap is mostly live data; while the output is written,
-				// what is allocated is short-lived (a batch's encoding) on top of it. A low
-				// target keeps the garbage from adding to peak memory in both phases.
-				old := debug.SetGCPercent(replayGCPercent)
-				defer debug.SetGCPercent(old)
-				opt.Replayed = func() { debug.SetGCPercent(writeGCPercent) }
-			}
+			defer gcTargets(&opt)()
 			rep, err := Run(c.Context, opt)
 			prog.Done()
 			asJSON := c.Bool("json")

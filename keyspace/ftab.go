@@ -11,8 +11,8 @@ import (
 // (for short fields and values) and an 8-byte slot at a load of at most 3/4:
 //
 //   - slots: open addressing, linear probing; a slot is slotUsed | 23-bit hash tag << 40 |
-//     chunk << 20 | offset of the field's record, 0 when empty, ftabTomb when deleted;
-//   - records in a pointer-free arena whose chunks grow from 4 KiB to 1 MiB: uvarint field
+//     chunk << 22 | offset of the field's record, 0 when empty, ftabTomb when deleted;
+//   - records in a pointer-free arena whose chunks grow from 4 KiB to 4 MiB: uvarint field
 //     length, uvarint value length, field bytes, value bytes. A value overwritten by one of
 //     the same length is rewritten in place; otherwise the record moves and the old one is
 //     garbage, reclaimed by compaction when it outweighs the live records.
@@ -40,7 +40,16 @@ func newFtab(hint int) *ftab {
 func ftabHash(b []byte) uint64 { return maphash.Bytes(tableSeed, b) }
 
 // ref is the arena address of a slot's record.
-func ftabRef(s uint64) uint64 { return (s>>20&0xfffff)<<32 | s&0xfffff }
+func ftabRef(s uint64) uint64 { return (s>>22&0x3ffff)<<32 | s&0x3fffff }
+
+// ftabAddr is the slot bits (without tag) of the arena address ref.
+func ftabAddr(ref uint64) uint64 {
+	chunk, off := ref>>32, ref&0xffffffff
+	if chunk > 0x3ffff || off > 0x3fffff {
+		panic("keyspace: field table arena address out of range")
+	}
+	return chunk<<22 | off
+}
 
 // rec returns the field and value of the record at ref.
 func (t *ftab) rec(ref uint64) (f, v []byte) {
@@ -72,11 +81,7 @@ func (t *ftab) put(f, v []byte) uint64 {
 	k += binary.PutUvarint(b[k:], uint64(len(v)))
 	k += copy(b[k:], f)
 	copy(b[k:], v)
-	chunk, off := ref>>32, ref&0xffffffff
-	if chunk > 0xfffff || off > 0xfffff {
-		panic("keyspace: field table arena address out of range")
-	}
-	return chunk<<20 | off
+	return ftabAddr(ref)
 }
 
 // lookup returns the slot index of f, or -1.
@@ -181,6 +186,7 @@ func (t *ftab) resize(n int) {
 	}
 	old := t.slots
 	t.slots = make([]uint64, size)
+	adviseHuge(u64Bytes(t.slots))
 	t.mask = uint64(size - 1)
 	t.used = 0
 	for _, s := range old {
@@ -213,7 +219,7 @@ func (t *ftab) maybeCompact() {
 		size := recSize(len(f), len(v))
 		ref, b := na.alloc(size)
 		copy(b, t.a.bytes(ftabRef(s), size))
-		t.slots[i] = s&^(1<<40-1) | (ref>>32)<<20 | ref&0xfffff
+		t.slots[i] = s&^(1<<40-1) | ftabAddr(ref)
 	}
 	t.a = na
 }

@@ -3,6 +3,7 @@ package keyspace
 import (
 	"bytes"
 	"encoding/binary"
+	"unsafe"
 	"hash/maphash"
 )
 
@@ -27,6 +28,7 @@ type DB struct {
 	used  int // live + tombstone slots
 	n     int // live keys
 	pages []*[entryPage]Entry
+	spare []*[entryPage]Entry // allocated pages not handed out yet
 	next  uint32   // ids below next have been handed out
 	free  []uint32 // ids to reuse
 	arena arena
@@ -126,9 +128,17 @@ func (t *DB) prefetch(keys [][]byte, step int, hs *[prefetchMax]uint32) int {
 	var sink uint32
 	var ents [prefetchMax]*Entry
 	for i := 0; i < n; i++ {
-		if s := slots[i]; s != 0 && uint32(s) != slotTomb && uint32(s>>32) == hs[i] {
-			ents[i] = t.entry(uint32(s) - 1)
-			sink += ents[i].vlen
+		// The home slot's line is loaded (or on its way): follow the probe sequence a few
+		// slots to the key's own slot, so collided keys are warmed too.
+		s := slots[i]
+		for j := uint64(hs[i]) & t.mask; s != 0 && j-uint64(hs[i])&t.mask < 8; {
+			if uint32(s) != slotTomb && uint32(s>>32) == hs[i] {
+				ents[i] = t.entry(uint32(s) - 1)
+				sink += ents[i].vlen
+				break
+			}
+			j = (j + 1) & t.mask
+			s = t.slots[j]
 		}
 	}
 	for i := 0; i < n; i++ {
@@ -225,7 +235,18 @@ func (t *DB) newID() uint32 {
 	}
 	id := t.next
 	if id%entryPage == 0 {
-		t.pages = append(t.pages, new([entryPage]Entry))
+		if len(t.spare) == 0 {
+			// Pages come in groups that grow with the table (one allocation, and large
+			// groups get huge pages), up to 128 pages (6 MiB).
+			g := min(128, max(1, len(t.pages)/2))
+			group := make([][entryPage]Entry, g)
+			adviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(&group[0])), g*int(unsafe.Sizeof(group[0]))))
+			for i := range group {
+				t.spare = append(t.spare, &group[i])
+			}
+		}
+		t.pages = append(t.pages, t.spare[0])
+		t.spare = t.spare[1:]
 	}
 	t.next++
 	return id
@@ -240,6 +261,7 @@ func (t *DB) rehash() {
 	}
 	old := t.slots
 	t.slots = make([]uint64, size)
+	adviseHuge(u64Bytes(t.slots))
 	t.mask = uint64(size - 1)
 	t.used = 0
 	for _, s := range old {
@@ -373,6 +395,14 @@ func (t *DB) dropObj(e *Entry) {
 	}
 }
 
+// u64Bytes views a []uint64 as bytes (for adviseHuge).
+func u64Bytes(s []uint64) []byte {
+	if len(s) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&s[0])), len(s)*8)
+}
+
 // growCap is the room a growing string gets: double below 1 MiB, +1 MiB above (sds).
 func growCap(n int) int {
 	if n < 1<<20 {
@@ -428,8 +458,8 @@ func (t *DB) maybeCompact() {
 // addressed by chunk<<32 | offset. Records larger than bigRecord get a chunk of their own,
 // freed with them.
 type arena struct {
-	// small: chunks start at minChunk bytes and double up to chunkSize (a field table of a
-	// few hundred fields does not take a megabyte); otherwise every shared chunk is chunkSize.
+	// small: chunks start at minChunk bytes and double up to bigChunk (a field table of a
+	// few hundred fields does not take a megabyte); otherwise they double from chunkSize.
 	small    bool
 	chunks   [][]byte
 	cur      int // chunk being filled (when haveCurr)
@@ -444,6 +474,7 @@ const (
 	chunkSize = 1 << 20
 	bigRecord = chunkSize / 4
 	minChunk  = 4 << 10
+	bigChunk  = 4 << 20 // largest shared chunk; offsets fit 22 bits (field table slots)
 )
 
 // alloc returns a record of n bytes (contents undefined).
@@ -466,10 +497,14 @@ func (a *arena) alloc(n int) (uint64, []byte) {
 		if a.small {
 			size = max(minChunk, n)
 			if a.haveCurr {
-				size = max(size, min(chunkSize, 2*len(a.chunks[a.cur])))
+				size = max(size, min(bigChunk, 2*len(a.chunks[a.cur])))
 			}
+		} else if a.haveCurr {
+			// A key table's arena: chunks double up to bigChunk, which gets huge pages.
+			size = min(bigChunk, 2*len(a.chunks[a.cur]))
 		}
 		a.chunks = append(a.chunks, make([]byte, size))
+		adviseHuge(a.chunks[len(a.chunks)-1])
 		a.cur, a.off, a.haveCurr = len(a.chunks)-1, 0, true
 	}
 	rec := uint64(a.cur)<<32 | uint64(a.off)

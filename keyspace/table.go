@@ -3,8 +3,8 @@ package keyspace
 import (
 	"bytes"
 	"encoding/binary"
-	"unsafe"
 	"hash/maphash"
+	"unsafe"
 )
 
 // DB is one database's keys. It replaces a map[string]*Entry, whose cost at millions of
@@ -29,8 +29,8 @@ type DB struct {
 	n     int // live keys
 	pages []*[entryPage]Entry
 	spare []*[entryPage]Entry // allocated pages not handed out yet
-	next  uint32   // ids below next have been handed out
-	free  []uint32 // ids to reuse
+	next  uint32              // ids below next have been handed out
+	free  []uint32            // ids to reuse
 	arena arena
 	sink  uint32   // prefetch's loads land here
 	objs  []Value  // object values; Entry.ref names one

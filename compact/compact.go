@@ -423,23 +423,32 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 	}()
 	var err error
 	selected := -1
+	// selectDB writes SELECTDB with RESIZEDB when db is not the selected database, as the
+	// server writes it: the loader sizes its tables once instead of rehashing as the keys
+	// come (expired keys dropped here are still counted: it is a hint).
+	selectDB := func(db int) error {
+		if db == selected {
+			return nil
+		}
+		keys, expires := w.ks.Sizes(db)
+		if e := enc.SelectDB(db, uint64(keys), uint64(expires)); e != nil {
+			return e
+		}
+		selected = db
+		return nil
+	}
 	for j := range inOrder {
 		if j.large {
-			// The pieces come while the worker encodes; a SELECTDB first when needed.
+			// The pieces come while the worker encodes.
 			for p := range j.pieces {
 				if err != nil {
 					continue
 				}
-				if j.db != selected {
-					keys, expires := w.ks.Sizes(j.db)
-					if e := enc.SelectDB(j.db, uint64(keys), uint64(expires)); e != nil {
-						err = e
-						close(stop)
-						continue
-					}
-					selected = j.db
+				e := selectDB(j.db)
+				if e == nil {
+					e = enc.Records(j.db, p, rdb.DropReport{})
 				}
-				if e := enc.Records(j.db, p, rdb.DropReport{}); e != nil {
+				if e != nil {
 					err = e
 					close(stop)
 				}
@@ -449,17 +458,10 @@ func (w *writer) encodeRDB(enc *rdb.Encoder) error {
 		if err != nil {
 			continue // drain
 		}
-		if j.db != selected {
-			// SELECTDB with RESIZEDB, as the server writes it: the loader sizes its tables
-			// once instead of rehashing as the keys come (expired keys dropped here are still
-			// counted: it is a hint).
-			keys, expires := w.ks.Sizes(j.db)
-			if e := enc.SelectDB(j.db, uint64(keys), uint64(expires)); e != nil {
-				err = e
-				close(stop)
-				continue
-			}
-			selected = j.db
+		if e := selectDB(j.db); e != nil {
+			err = e
+			close(stop)
+			continue
 		}
 		if j.err != nil {
 			err = j.err

@@ -368,22 +368,27 @@ func (t *DB) setObj(e *Entry, v Value) {
 	if i := e.objIdx(); i != 0 {
 		t.objs[i-1] = v
 	} else {
-		var idx uint32
-		if n := len(t.ofree); n > 0 {
-			idx = t.ofree[n-1]
-			t.ofree = t.ofree[:n-1]
-			t.objs[idx] = v
-		} else {
-			idx = uint32(len(t.objs))
-			if idx >= 1<<29-1 {
-				panic("keyspace: more than 2^29 objects in one database")
-			}
-			t.objs = append(t.objs, v)
+		idx := reuseSlot(&t.objs, &t.ofree, v)
+		if idx >= 1<<29-1 {
+			panic("keyspace: more than 2^29 objects in one database")
 		}
 		e.ref = (idx + 1) << 3
 	}
 	e.ref = e.ref&^7 | uint32(v.Kind())
 	e.vlen = 0
+}
+
+// reuseSlot stores v at an index of *items taken from *free, or appended, and returns the
+// index.
+func reuseSlot[T any](items *[]T, free *[]uint32, v T) uint32 {
+	if n := len(*free); n > 0 {
+		i := (*free)[n-1]
+		*free = (*free)[:n-1]
+		(*items)[i] = v
+		return i
+	}
+	*items = append(*items, v)
+	return uint32(len(*items) - 1)
 }
 
 // dropObj forgets e's object, if any (e's kind bits are left for the caller to set).
@@ -481,16 +486,7 @@ const (
 func (a *arena) alloc(n int) (uint64, []byte) {
 	if n > bigRecord {
 		b := make([]byte, n)
-		var idx uint32
-		if k := len(a.freeIdx); k > 0 {
-			idx = a.freeIdx[k-1]
-			a.freeIdx = a.freeIdx[:k-1]
-			a.chunks[idx] = b
-		} else {
-			idx = uint32(len(a.chunks))
-			a.chunks = append(a.chunks, b)
-		}
-		return uint64(idx) << 32, b
+		return uint64(reuseSlot(&a.chunks, &a.freeIdx, b)) << 32, b
 	}
 	if !a.haveCurr || a.off+n > len(a.chunks[a.cur]) {
 		size := chunkSize

@@ -202,10 +202,10 @@ type zref struct {
 // fills k's header (DB, Key, Type, ExpireMs; value slices nil) and el, whose functions walk
 // the engine's memory, instead of building slices as large as the value. It reports false,
 // filling nothing, for anything else. Like Export it only reads, and el is valid until the
-// keyspace next changes. Cost: O(1); walking a sorted set whose order is not built sorts a
-// copy of its members (24 bytes each) first.
+// keyspace next changes. Cost: O(1); walking a sorted set whose order is not built first sorts
+// (score, record) pairs of its members (16 bytes each).
 func (ks *Keyspace) ExportLarge(n int, e *Entry, min int, k *canon.Key, el *canon.Elems) bool {
-	db := ks.DB(n)
+	db := ks.db(n) // e's database exists; db (unlike DB) never creates one, so this only reads
 	obj := db.Value(e)
 	if obj == nil {
 		return false
@@ -239,15 +239,10 @@ func (ks *Keyspace) ExportLarge(n int, e *Entry, min int, k *canon.Key, el *cano
 				// break ties.
 				t := v.dict
 				refs := make([]zref, 0, t.len())
-				t.each(func(_, val []byte) bool {
-					refs = append(refs, zref{math.Float64frombits(binary.LittleEndian.Uint64(val)), 0})
-					return true
-				})
-				i := 0
 				for _, s := range t.slots {
 					if s&slotUsed != 0 {
-						refs[i].ref = ftabRef(s)
-						i++
+						_, val := t.rec(ftabRef(s))
+						refs = append(refs, zref{math.Float64frombits(binary.LittleEndian.Uint64(val)), ftabRef(s)})
 					}
 				}
 				slices.SortFunc(refs, func(a, b zref) int {

@@ -62,16 +62,7 @@ func (t *ftab) rec(ref uint64) (f, v []byte) {
 }
 
 // recSize is the size of a record for a field and value of these lengths.
-func recSize(fl, vl int) int { return uvarintLen(fl) + uvarintLen(vl) + fl + vl }
-
-func uvarintLen(x int) int {
-	n := 1
-	for x >= 0x80 {
-		x >>= 7
-		n++
-	}
-	return n
-}
+func recSize(fl, vl int) int { return listVarLen(fl) + listVarLen(vl) + fl + vl }
 
 // put writes a new record and returns its slot bits (without the tag).
 func (t *ftab) put(f, v []byte) uint64 {

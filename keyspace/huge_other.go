@@ -2,7 +2,5 @@
 
 package keyspace
 
-const hugeMin = 4 << 20
-
 // adviseHuge is a no-op where transparent huge pages are not advised (see huge_linux.go).
 func adviseHuge(b []byte) {}

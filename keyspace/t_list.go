@@ -128,6 +128,7 @@ func (r *lring) shrink() {
 
 // Element encoding.
 
+// listVarLen is the length of x as a uvarint (list elements and field table records).
 func listVarLen(x int) int {
 	n := 1
 	for x >= 0x80 {

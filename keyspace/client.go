@@ -35,6 +35,7 @@ type Client struct {
 	multi bool
 	queue [][][]byte
 	last  lastCommand
+	par   *shardCtx // set on the clients of a parallel replay (parallel.go)
 }
 
 // lastCommand caches the previous command's lookup: AOFs come in runs of one command (a
@@ -114,6 +115,9 @@ func (c *Client) Apply(args [][]byte) error {
 		return nil
 	case "exec":
 		if !c.multi {
+			if c.par != nil {
+				return c.par.both(ErrExecNoMulti)
+			}
 			return ErrExecNoMulti
 		}
 		q := c.queue
@@ -141,8 +145,16 @@ func (c *Client) run(args [][]byte, inExec bool) error {
 	return c.exec(spec, h, args)
 }
 
-// exec executes one looked-up command now.
+// exec executes one looked-up command, on this shard if the replay is parallel.
 func (c *Client) exec(spec *command.Spec, h Handler, args [][]byte) error {
+	if c.par != nil {
+		return c.par.exec(c, spec, h, args)
+	}
+	return c.execNow(spec, h, args)
+}
+
+// execNow executes one looked-up command now, on this client's keyspace.
+func (c *Client) execNow(spec *command.Spec, h Handler, args [][]byte) error {
 	switch spec.Name {
 	case "multi":
 		return ErrNestedMulti // a MULTI queued inside a transaction

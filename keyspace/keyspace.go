@@ -107,6 +107,11 @@ type Keyspace struct {
 	NowMs int64
 	// MaxDBs is the number of databases SELECT accepts (the server's `databases`; 16).
 	MaxDBs int
+	// guard is DB.guard for every database of this keyspace, and misrouted notes a lookup
+	// of another shard's key in a database that does not exist yet (parallel.go).
+	guard     uint32
+	gbit      uint8
+	misrouted bool
 }
 
 // New returns an empty keyspace whose relative TTLs count from nowMs.
@@ -128,6 +133,7 @@ func (ks *Keyspace) DB(n int) *DB {
 		ks.dbs = append(ks.dbs, nil)
 	}
 	db := newDB()
+	db.guard, db.gbit = ks.guard, ks.gbit
 	ks.dbs[n] = db
 	return db
 }
@@ -166,6 +172,7 @@ func (ks *Keyspace) Len() int {
 func (ks *Keyspace) Lookup(n int, key []byte) *Entry {
 	db := ks.db(n)
 	if db == nil {
+		ks.checkKey(key)
 		return nil
 	}
 	return db.find(key)
@@ -195,6 +202,7 @@ func (ks *Keyspace) SetString(n int, key, val []byte, expire int64) {
 func (ks *Keyspace) Delete(n int, key []byte) bool {
 	db := ks.db(n)
 	if db == nil {
+		ks.checkKey(key)
 		return false
 	}
 	return db.remove(key)

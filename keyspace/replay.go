@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/aofkit/aofkit/aof"
 	"github.com/aofkit/aofkit/internal/canon"
@@ -16,9 +17,13 @@ type ReplayOptions struct {
 	NowMs int64 // the clock relative TTLs count from (the loader's "now")
 	// Progress, if set, is called now and then with bytes done and total.
 	Progress func(done, total int64)
+	// Shards is how many goroutines apply records: 1 (serial) or 2 (parallel.go); 0 means 2
+	// when GOMAXPROCS allows two, else 1. Both give the same keyspace.
+	Shards int
 }
 
-// ReplayStats counts what a replay read.
+// ReplayStats counts what a replay read. When Replay fails, Records and FirstErrors go up to
+// the failing record, but Errors may count command errors a parallel replay met past it.
 type ReplayStats struct {
 	Files       int
 	Bytes       int64
@@ -56,6 +61,19 @@ func (e *ReplayError) Unwrap() error { return e.Err }
 // source must be valid (see check): damage, unknown commands and records this engine cannot
 // replay stop it with a *ReplayError naming file, offset, command and key.
 func Replay(ctx context.Context, src *aof.Source, opt ReplayOptions) (*Keyspace, *ReplayStats, error) {
+	shards := opt.Shards
+	if shards == 0 {
+		shards = min(2, runtime.GOMAXPROCS(0))
+	}
+	if shards >= 2 {
+		ks, st, err := replayParallel(ctx, src, opt)
+		if err != errMisrouted {
+			return ks, st, err
+		}
+		// A command reached a key its shard does not own: a routing bug. The serial
+		// replay below is always right; tests count these (misroutes) and fail.
+		misroutes.Add(1)
+	}
 	ks := New(opt.NowMs)
 	st := &ReplayStats{}
 	var total, done int64
@@ -161,7 +179,7 @@ func replayFile(ctx context.Context, ks *Keyspace, st *ReplayStats, p aof.Part, 
 		if err := c.Apply(r.Args); err != nil {
 			if IsCommandError(err) {
 				st.Errors++
-				if len(st.FirstErrors) < 10 {
+				if len(st.FirstErrors) < maxFirstErrors {
 					st.FirstErrors = append(st.FirstErrors, fmt.Sprintf("%s offset %d: %s: %v", p.Name, r.Offset, printable(r.Args[0]), err))
 				}
 				continue
@@ -177,3 +195,6 @@ func replayFile(ctx context.Context, ks *Keyspace, st *ReplayStats, p aof.Part, 
 	// MULTI without EXEC at the end of a file: the loader reverts it (nothing was applied).
 	return nil
 }
+
+// maxFirstErrors is how many command errors ReplayStats.FirstErrors keeps.
+var maxFirstErrors = 10

@@ -333,7 +333,7 @@ func strMSet(c *Client, args [][]byte, nx bool) error {
 		}
 	}
 	db := c.KS.DB(c.DB)
-	var hs [prefetchMax]uint32
+	var hs [prefetchMax]uint64
 	for j := 1; j < len(args); {
 		n := db.prefetch(args[j:], 2, &hs)
 		for i := 0; i < n; i, j = i+1, j+2 {

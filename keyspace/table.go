@@ -35,6 +35,16 @@ type DB struct {
 	sink  uint32   // prefetch's loads land here
 	objs  []Value  // object values; Entry.ref names one
 	ofree []uint32 // free indexes of objs
+	// guard, when not 0, is 1 + the only shard (bit gbit of the key's hash) whose keys this
+	// table may be asked about: a parallel replay's check that every command ran on the shard of its keys. A
+	// lookup of another shard's key sets misrouted (the replay then starts over serially).
+	guard     uint32
+	gbit      uint8 // the hash bit that names the shard
+	misrouted bool
+	// absorbed is the index of a table absorb took in, not merged into slots yet (reindex);
+	// its entry ids are absorbShift lower than they are now.
+	absorbed    []uint64
+	absorbShift uint64
 }
 
 const (
@@ -44,11 +54,9 @@ const (
 
 var tableSeed = maphash.MakeSeed()
 
-// hashKey is the key's 32-bit hash: the slot tag and, masked, its home slot.
-func hashKey(key []byte) uint32 {
-	h := maphash.Bytes(tableSeed, key)
-	return uint32(h >> 32)
-}
+// hashKey is the key's 64-bit hash. Its high half is the slot tag and, masked, the home
+// slot; its low half is free for other uses (a parallel replay's shard bit).
+func hashKey(key []byte) uint64 { return maphash.Bytes(tableSeed, key) }
 
 func newDB() *DB { return &DB{} }
 
@@ -79,10 +87,23 @@ func (t *DB) str(e *Entry) []byte {
 // find returns the entry of key, or nil. Cost: one slot probe sequence and one key compare
 // per tag match.
 func (t *DB) find(key []byte) *Entry {
+	if t.absorbed != nil {
+		t.reindex()
+	}
 	if t.n == 0 {
+		if t.guard != 0 {
+			t.check(hashKey(key))
+		}
 		return nil
 	}
-	h := hashKey(key)
+	h64 := hashKey(key)
+	if t.guard != 0 {
+		t.check(h64)
+	}
+	if t.absorbed != nil {
+		t.reindex()
+	}
+	h := uint32(h64 >> 32)
 	tag := uint64(h) << 32
 	for i := uint64(h) & t.mask; ; i = (i + 1) & t.mask {
 		s := t.slots[i]
@@ -95,6 +116,13 @@ func (t *DB) find(key []byte) *Entry {
 				return e
 			}
 		}
+	}
+}
+
+// check notes a key (of hash h) of another shard than the guard allows (see DB.guard).
+func (t *DB) check(h uint64) {
+	if uint32(h>>t.gbit)&1 != t.guard-1 {
+		t.misrouted = true
 	}
 }
 
@@ -112,18 +140,18 @@ const prefetchMax = 16
 // are independent, so the processor overlaps their cache misses instead of taking them one
 // after another in the lookups: a multi-key command (MSET) pays about one miss latency instead
 // of one per key and level. Only a hint: the lookups are correct without it.
-func (t *DB) prefetch(keys [][]byte, step int, hs *[prefetchMax]uint32) int {
+func (t *DB) prefetch(keys [][]byte, step int, hs *[prefetchMax]uint64) int {
 	n := 0
 	for i := 0; i < len(keys) && n < prefetchMax; i += step {
 		hs[n] = hashKey(keys[i])
 		n++
 	}
-	if t.n == 0 {
+	if t.n == 0 || t.absorbed != nil {
 		return n
 	}
 	var slots [prefetchMax]uint64
 	for i := 0; i < n; i++ {
-		slots[i] = t.slots[uint64(hs[i])&t.mask]
+		slots[i] = t.slots[hs[i]>>32&t.mask]
 	}
 	var sink uint32
 	var ents [prefetchMax]*Entry
@@ -131,8 +159,9 @@ func (t *DB) prefetch(keys [][]byte, step int, hs *[prefetchMax]uint32) int {
 		// The home slot's line is loaded (or on its way): follow the probe sequence a few
 		// slots to the key's own slot, so collided keys are warmed too.
 		s := slots[i]
-		for j := uint64(hs[i]) & t.mask; s != 0 && j-uint64(hs[i])&t.mask < 8; {
-			if uint32(s) != slotTomb && uint32(s>>32) == hs[i] {
+		home := hs[i] >> 32 & t.mask
+		for j := home; s != 0 && j-home < 8; {
+			if uint32(s) != slotTomb && s>>32 == hs[i]>>32 {
 				ents[i] = t.entry(uint32(s) - 1)
 				sink += ents[i].vlen
 				break
@@ -153,8 +182,15 @@ func (t *DB) prefetch(keys [][]byte, step int, hs *[prefetchMax]uint32) int {
 	return n
 }
 
-// putHashed is put for a key whose hashKey is h.
-func (t *DB) putHashed(key []byte, h uint32) (e *Entry, created bool) {
+// putHashed is put for a key whose hashKey is h64.
+func (t *DB) putHashed(key []byte, h64 uint64) (e *Entry, created bool) {
+	if t.guard != 0 {
+		t.check(h64)
+	}
+	if t.absorbed != nil {
+		t.reindex()
+	}
+	h := uint32(h64 >> 32)
 	if (t.used+1)*4 > len(t.slots)*3 {
 		t.rehash()
 	}
@@ -289,7 +325,7 @@ func (t *DB) remove(key []byte) bool {
 
 // removeEntry deletes e, whose key is key.
 func (t *DB) removeEntry(e *Entry, key []byte) {
-	h := hashKey(key)
+	h := uint32(hashKey(key) >> 32)
 	tag := uint64(h) << 32
 	for i := uint64(h) & t.mask; ; i = (i + 1) & t.mask {
 		s := t.slots[i]
@@ -527,4 +563,98 @@ func (a *arena) release(rec uint64, n int) {
 		return
 	}
 	a.garbage += int64(n)
+}
+
+// absorb moves every key of b into t, which must not hold any of them, and leaves b empty.
+// Nothing is copied: b's entry pages, arena chunks and objects are appended to t's and b's
+// entries renumbered in place. The index is rebuilt from both tables' slots (their tags carry
+// the hashes, so no key is read), but only when a lookup first needs it. Cost: one pass over
+// b's entries; the index later costs one pass over both old ones and the memory of the new.
+func (t *DB) absorb(b *DB) {
+	if b.n == 0 {
+		return
+	}
+	if t.absorbed != nil || b.absorbed != nil {
+		t.reindex()
+		b.reindex()
+	}
+	idShift := uint32(len(t.pages) * entryPage)
+	chunkShift := uint64(len(t.arena.chunks))
+	objShift := uint32(len(t.objs))
+	for p, page := range b.pages {
+		last := min(entryPage, int(b.next)-p*entryPage)
+		for i := 0; i < last; i++ {
+			e := &page[i]
+			if !e.live() {
+				continue
+			}
+			e.rec += chunkShift << 32
+			if e.objIdx() != 0 {
+				e.ref += objShift << 3
+			}
+		}
+	}
+	// t's ids past its next (the rest of its last page) are never handed out: new ids start
+	// after b's pages.
+	t.pages = append(t.pages, b.pages...)
+	t.spare = append(t.spare, b.spare...)
+	for _, id := range b.free {
+		t.free = append(t.free, id+idShift)
+	}
+	t.next = idShift + b.next
+	t.objs = append(t.objs, b.objs...)
+	for _, i := range b.ofree {
+		t.ofree = append(t.ofree, i+objShift)
+	}
+	a, ba := &t.arena, &b.arena
+	a.chunks = append(a.chunks, ba.chunks...)
+	for _, i := range ba.freeIdx {
+		a.freeIdx = append(a.freeIdx, i+uint32(chunkShift))
+	}
+	a.used += ba.used
+	a.garbage += ba.garbage
+	if !a.haveCurr && ba.haveCurr {
+		a.cur, a.off, a.haveCurr = ba.cur+int(chunkShift), ba.off, true
+	}
+
+	// The index is rebuilt when a lookup first needs it (reindex): a keyspace merged at
+	// the end of a replay is only iterated, and never pays for a second index.
+	t.n += b.n
+	t.absorbed, t.absorbShift = b.slots, uint64(idShift)
+	*b = DB{}
+}
+
+// reindex builds the index of a table that absorbed another: its own slots and the absorbed
+// ones, renumbered.
+func (t *DB) reindex() {
+	if t.absorbed == nil {
+		return
+	}
+	old := [2][]uint64{t.slots, t.absorbed}
+	shift := t.absorbShift
+	t.absorbed, t.absorbShift = nil, 0
+	size := 16
+	for size < (t.n+1)*2 {
+		size <<= 1
+	}
+	t.slots = make([]uint64, size)
+	adviseHuge(u64Bytes(t.slots))
+	t.mask = uint64(size - 1)
+	t.used = 0
+	for k, slots := range old {
+		for _, s := range slots {
+			if s == 0 || uint32(s) == slotTomb {
+				continue
+			}
+			if k == 1 {
+				s += shift
+			}
+			i := (s >> 32) & t.mask
+			for t.slots[i] != 0 {
+				i = (i + 1) & t.mask
+			}
+			t.slots[i] = s
+			t.used++
+		}
+	}
 }

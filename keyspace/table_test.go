@@ -86,7 +86,7 @@ func TestTableAgainstMap(t *testing.T) {
 				}
 				if i%13 == 0 {
 					keys := [][]byte{k, name(), name()}
-					var hs [prefetchMax]uint32
+					var hs [prefetchMax]uint64
 					if n := db.prefetch(keys, 1, &hs); n != 3 || hs[0] != hashKey(keys[0]) || hs[2] != hashKey(keys[2]) {
 						t.Fatalf("prefetch: %d hashes %v", n, hs[:n])
 					}

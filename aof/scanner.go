@@ -167,7 +167,7 @@ func (s *Scanner) Next() bool {
 	if s.pos >= len(s.data) {
 		return false
 	}
-	if s.release != nil && s.pos-s.lastRel >= 8<<20 {
+	if s.release != nil && s.pos-s.lastRel >= releaseStep {
 		// Count the lines of what is about to leave memory while it is still resident, so
 		// LineAt never has to fault released pages back in.
 		s.LineAt(s.base + int64(s.pos))
@@ -563,3 +563,7 @@ func hexPair(b []byte, i int) string {
 	}
 	return fmt.Sprintf("%02x%02x", get(i), get(i+1))
 }
+
+// releaseStep is how many scanned bytes a Scanner lets pile up before it calls release: the
+// resident part of a mapped input stays about this small.
+const releaseStep = 1 << 20

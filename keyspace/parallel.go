@@ -6,10 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 	"sync/atomic"
-	"time"
 
 	"github.com/aofkit/aofkit/aof"
 	"github.com/aofkit/aofkit/command"
@@ -67,7 +65,7 @@ var misroutes atomic.Int64
 type parRun struct {
 	kss    [2]*Keyspace
 	bit    uint8 // the hash bit that names a key's shard
-	serial bool // every key is in kss[0] and shard 1 idles; changed only inside a barrier
+	serial bool  // every key is in kss[0] and shard 1 idles; changed only inside a barrier
 
 	// per file: barrier hand-shake and stop signals
 	arrive  chan struct{} // shard 1 reached the barrier
@@ -81,7 +79,6 @@ type parRun struct {
 
 // shardCtx is one shard's routing state; a Client with one replays in parallel.
 type shardCtx struct {
-	ran  int64
 	id   int
 	run  *parRun
 	keys []int
@@ -254,11 +251,8 @@ func (r *parRun) replayFile(ctx context.Context, st *ReplayStats, p aof.Part, m 
 	r.stopAt.Store(math.MaxInt64)
 	exited := make(chan struct{})
 	s1 := &shardCtx{id: 1, run: r}
-	t0 := time.Now()
-	var t1 time.Duration
 	go func() {
 		defer close(exited)
-		defer func() { t1 = time.Since(t0) }()
 		c := r.kss[1].NewClient()
 		c.par = s1
 		sc := aof.NewScanner(m1.Bytes()[start:], start, m1.Release)
@@ -295,12 +289,8 @@ func (r *parRun) replayFile(ctx context.Context, st *ReplayStats, p aof.Part, m 
 			break
 		}
 	}
-	tz := time.Since(t0)
 	close(r.quit)
 	<-exited
-	if debugStats {
-		fmt.Fprintf(os.Stderr, "bit %d shard0 ran %d shard1 ran %d barriers %d serial %v t0 %v t1 %v\n", r.bit, s0.ran, s1.ran, r.barriers, r.serial, tz, t1)
-	}
 	// Both shards count every record they pass; the one that stopped the replay stopped
 	// exactly at its failing record (the other may have run past it).
 	if s1.out.err != nil && s1.out.err != errStopped && (s0.out.err == nil || s0.out.err == errStopped || s1.out.errOff < s0.out.errOff) {
@@ -442,7 +432,6 @@ func (s *shardCtx) exec(c *Client, spec *command.Spec, h Handler, args [][]byte)
 	if owner != s.id {
 		return nil
 	}
-	s.ran++
 	return c.execNow(spec, h, args)
 }
 
@@ -514,5 +503,3 @@ func (ks *Keyspace) checkKey(key []byte) {
 		ks.misrouted = true
 	}
 }
-
-var debugStats = os.Getenv("AOFKIT_DEBUG_STATS") != ""

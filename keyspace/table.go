@@ -273,8 +273,8 @@ func (t *DB) newID() uint32 {
 	if id%entryPage == 0 {
 		if len(t.spare) == 0 {
 			// Pages come in groups that grow with the table (one allocation, and large
-			// groups get huge pages), up to 128 pages (6 MiB).
-			g := min(128, max(1, len(t.pages)/2))
+			// groups get huge pages), up to pageGroupMax pages.
+			g := min(pageGroupMax, max(1, len(t.pages)/2))
 			group := make([][entryPage]Entry, g)
 			adviseHuge(unsafe.Slice((*byte)(unsafe.Pointer(&group[0])), g*int(unsafe.Sizeof(group[0]))))
 			for i := range group {
@@ -515,7 +515,7 @@ const (
 	chunkSize = 1 << 20
 	bigRecord = chunkSize / 4
 	minChunk  = 4 << 10
-	bigChunk  = 4 << 20 // largest shared chunk; offsets fit 22 bits (field table slots)
+	bigChunk  = 2 << 20 // largest shared chunk (a huge page); offsets fit 22 bits (field table slots)
 )
 
 // alloc returns a record of n bytes (contents undefined).
@@ -658,3 +658,7 @@ func (t *DB) reindex() {
 		}
 	}
 }
+
+// pageGroupMax is the most entry pages allocated at once (48 KiB each): 3 MiB, enough for huge
+// pages, and the most a table holds unused.
+const pageGroupMax = 64

@@ -222,3 +222,95 @@ func TestFtabAgainstMap(t *testing.T) {
 		})
 	}
 }
+
+// TestAbsorb splits random keys (plain strings of every size, big records, objects, some
+// deleted) between two tables by a hash bit, lets one absorb the other, and checks every key,
+// value and object, the iteration, and that writes and deletes after the merge (which
+// rebuild the index) keep working.
+func TestAbsorb(t *testing.T) {
+	for _, n := range []int{0, 1, 700, 5000} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			rng := rand.New(rand.NewSource(int64(n)))
+			a, b := newDB(), newDB()
+			ref := map[string]string{}
+			objs := map[string]*String{}
+			for i := 0; i < n; i++ {
+				k := []byte(fmt.Sprintf("%0*d", 1+i%40, i))
+				db := a
+				if hashKey(k)>>5&1 == 1 {
+					db = b
+				}
+				e, _ := db.put(k)
+				switch rng.Intn(6) {
+				case 0:
+					o := &String{B: []byte(fmt.Sprint("obj", i))}
+					db.setObj(e, o)
+					objs[string(k)] = o
+				case 1:
+					v := bytes.Repeat([]byte{'b'}, bigRecord+1+rng.Intn(100))
+					db.setStr(e, v)
+					ref[string(k)] = string(v)
+				default:
+					v := bytes.Repeat([]byte{byte('a' + i%26)}, rng.Intn(60))
+					db.setStr(e, v)
+					ref[string(k)] = string(v)
+				}
+				e.Expire = int64(i)
+				if rng.Intn(10) == 0 {
+					db.remove(k)
+					delete(ref, string(k))
+					delete(objs, string(k))
+				}
+			}
+			a.absorb(b)
+			if b.Len() != 0 {
+				t.Fatalf("absorbed table still holds %d keys", b.Len())
+			}
+			check := func() {
+				t.Helper()
+				if a.Len() != len(ref)+len(objs) {
+					t.Fatalf("Len %d, want %d", a.Len(), len(ref)+len(objs))
+				}
+				seen := 0
+				a.each(func(e *Entry) error {
+					seen++
+					k := string(a.key(e))
+					if o, ok := objs[k]; ok {
+						if a.Value(e) != o {
+							t.Fatalf("key %q: wrong object", k)
+						}
+					} else if v, ok := ref[k]; !ok || string(a.str(e)) != v {
+						t.Fatalf("key %q: value %q, want %q (present %v)", k, a.str(e), v, ok)
+					}
+					return nil
+				})
+				if seen != a.Len() {
+					t.Fatalf("each saw %d keys, want %d", seen, a.Len())
+				}
+			}
+			check() // before any lookup: the index is not rebuilt yet
+			for k, v := range ref {
+				if e := a.find([]byte(k)); e == nil || string(a.str(e)) != v {
+					t.Fatalf("find %q after absorb: %v", k, e)
+				}
+			}
+			for k := range objs {
+				if e := a.find([]byte(k)); e == nil {
+					t.Fatalf("find %q after absorb: missing", k)
+				}
+			}
+			for i := 0; i < n/2; i++ {
+				k := []byte(fmt.Sprint("new", i))
+				e, _ := a.put(k)
+				a.setStr(e, k)
+				ref[string(k)] = string(k)
+				old := []byte(fmt.Sprintf("%0*d", 1+i%40, i))
+				if a.remove(old) {
+					delete(ref, string(old))
+					delete(objs, string(old))
+				}
+			}
+			check()
+		})
+	}
+}

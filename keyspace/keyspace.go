@@ -9,6 +9,10 @@
 //   - each file starts in DB 0 (a new Client per file);
 //   - nothing expires during replay: past TTLs are stored, never applied.
 //
+// Replay applies a file's records on two goroutines when it can, each owning the keys of one
+// shard (parallel.go); the result is the same keyspace as a serial replay, which
+// TestParallelMatchesSerial checks on random command sequences.
+//
 // Memory: each database is an open-addressing table of 64-byte entries whose keys and plain
 // string values live in a pointer-free arena (table.go): no Go object per string key.
 // Collections are compact per-type structures (one object per key, none per element). Every

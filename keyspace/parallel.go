@@ -13,7 +13,6 @@ import (
 	"github.com/aofkit/aofkit/command"
 	"github.com/aofkit/aofkit/internal/canon"
 	"github.com/aofkit/aofkit/internal/mmapfile"
-	"github.com/aofkit/aofkit/rdb"
 )
 
 // A parallel replay applies a file's records on two goroutines, each owning the keys of one
@@ -104,35 +103,17 @@ func replayParallel(ctx context.Context, src *aof.Source, opt ReplayOptions) (*K
 	r := &parRun{kss: [2]*Keyspace{New(opt.NowMs), New(opt.NowMs)}, bit: chooseBit(src)}
 	r.kss[0].setGuard(1, r.bit)
 	r.kss[1].setGuard(2, r.bit)
-	st := &ReplayStats{}
-	var total, done int64
-	for _, p := range src.Parts {
-		total += p.Size
-	}
-	for _, p := range src.Parts {
-		switch p.Format {
-		case aof.FormatEmpty:
-			continue
-		case aof.FormatMissing:
-			return nil, st, &ReplayError{File: p.Name, Offset: -1, Err: errors.New("listed in the manifest but missing")}
-		case aof.FormatUnread:
-			return nil, st, &ReplayError{File: p.Name, Offset: -1, Err: p.Err}
-		}
-		st.Files++
-		m, err := mmapfile.Open(p.Path)
-		if err != nil {
-			return nil, st, err
-		}
-		err = mmapfile.Guard(func() error { return r.replayFile(ctx, st, p, m, opt, done, total) })
-		m.Close()
-		if err != nil {
-			return nil, st, err
+	st, err := eachPart(src, func(p aof.Part, m *mmapfile.File, done, total int64, st *ReplayStats) error {
+		if err := r.replayFile(ctx, st, p, m, opt, done, total); err != nil {
+			return err
 		}
 		if r.misrouted() {
-			return nil, st, errMisrouted
+			return errMisrouted
 		}
-		done += p.Size
-		st.Bytes += p.Size
+		return nil
+	})
+	if err != nil {
+		return nil, st, err
 	}
 	if !r.serial {
 		r.merge()
@@ -206,32 +187,16 @@ func (r *parRun) replayFile(ctx context.Context, st *ReplayStats, p aof.Part, m 
 	data := m.Bytes()
 	start := int64(0)
 	if p.Format == aof.FormatRDB {
-		funcs, info, err := rdb.CollectFunc(data, 0, rdb.Options{Progress: m.Release}, func(k *canon.Key) error {
-			st.RDBKeys++
-			ks := r.kss[0]
-			if !r.serial {
-				ks = r.kss[r.shardOf(k.Key)]
+		var err error
+		start, err = loadRDB(p, m, st, r.kss[0], func(k *canon.Key) error {
+			if r.serial {
+				return r.kss[0].Import(k)
 			}
-			return ks.Import(k)
+			return r.kss[r.shardOf(k.Key)].Import(k)
 		})
 		if err != nil {
-			var re *rdb.Error
-			if errors.As(err, &re) {
-				return &ReplayError{File: p.Name, Offset: re.Offset, Key: string(re.Key), Err: err}
-			}
-			return &ReplayError{File: p.Name, Offset: -1, Err: err}
+			return err
 		}
-		if st.RDBVersion == 0 {
-			st.RDBVersion = info.Version
-		}
-		for _, f := range funcs {
-			name, engine, reason := LibraryMeta(f.Code)
-			if reason != "" {
-				return &ReplayError{File: p.Name, Offset: -1, Err: fmt.Errorf("function library in the RDB section: %s", reason)}
-			}
-			r.kss[0].Libraries[name] = &Library{Name: name, Engine: engine, Code: Clone(f.Code)}
-		}
-		start = info.End
 	}
 	if int64(len(data)) == start {
 		return nil

@@ -75,6 +75,19 @@ func Replay(ctx context.Context, src *aof.Source, opt ReplayOptions) (*Keyspace,
 		misroutes.Add(1)
 	}
 	ks := New(opt.NowMs)
+	st, err := eachPart(src, func(p aof.Part, m *mmapfile.File, done, total int64, st *ReplayStats) error {
+		return replayFile(ctx, ks, st, p, m, opt, done, total)
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	return ks, st, nil
+}
+
+// eachPart maps each file of src that holds data in turn and calls fn on it (under
+// mmapfile.Guard), counting files and bytes in the stats it returns. A part listed but
+// missing or unreadable is a *ReplayError.
+func eachPart(src *aof.Source, fn func(p aof.Part, m *mmapfile.File, done, total int64, st *ReplayStats) error) (*ReplayStats, error) {
 	st := &ReplayStats{}
 	var total, done int64
 	for _, p := range src.Parts {
@@ -85,24 +98,53 @@ func Replay(ctx context.Context, src *aof.Source, opt ReplayOptions) (*Keyspace,
 		case aof.FormatEmpty:
 			continue
 		case aof.FormatMissing:
-			return nil, st, &ReplayError{File: p.Name, Offset: -1, Err: errors.New("listed in the manifest but missing")}
+			return st, &ReplayError{File: p.Name, Offset: -1, Err: errors.New("listed in the manifest but missing")}
 		case aof.FormatUnread:
-			return nil, st, &ReplayError{File: p.Name, Offset: -1, Err: p.Err}
+			return st, &ReplayError{File: p.Name, Offset: -1, Err: p.Err}
 		}
 		st.Files++
 		m, err := mmapfile.Open(p.Path)
 		if err != nil {
-			return nil, st, err
+			return st, err
 		}
-		err = mmapfile.Guard(func() error { return replayFile(ctx, ks, st, p, m, opt, done, total) })
+		err = mmapfile.Guard(func() error { return fn(p, m, done, total, st) })
 		m.Close()
 		if err != nil {
-			return nil, st, err
+			return st, err
 		}
 		done += p.Size
 		st.Bytes += p.Size
 	}
-	return ks, st, nil
+	return st, nil
+}
+
+// loadRDB loads the RDB section at the start of a part: each key through load, function
+// libraries into ks. It returns the offset just past the section.
+func loadRDB(p aof.Part, m *mmapfile.File, st *ReplayStats, ks *Keyspace, load func(k *canon.Key) error) (int64, error) {
+	funcs, info, err := rdb.CollectFunc(m.Bytes(), 0, rdb.Options{Progress: m.Release}, func(k *canon.Key) error {
+		st.RDBKeys++
+		return load(k)
+	})
+	if err != nil {
+		var re *rdb.Error
+		if errors.As(err, &re) {
+			return 0, &ReplayError{File: p.Name, Offset: re.Offset, Key: string(re.Key), Err: err}
+		}
+		return 0, &ReplayError{File: p.Name, Offset: -1, Err: err}
+	}
+	if st.RDBVersion == 0 {
+		st.RDBVersion = info.Version
+	}
+	for _, f := range funcs {
+		// Name and engine as FUNCTION LOAD reads the header (quotes included), not the
+		// rdb package's plain split.
+		name, engine, reason := LibraryMeta(f.Code)
+		if reason != "" {
+			return 0, &ReplayError{File: p.Name, Offset: -1, Err: fmt.Errorf("function library in the RDB section: %s", reason)}
+		}
+		ks.Libraries[name] = &Library{Name: name, Engine: engine, Code: Clone(f.Code)}
+	}
+	return info.End, nil
 }
 
 // pipelineMin is the size from which a file is scanned on a second goroutine.
@@ -112,30 +154,9 @@ func replayFile(ctx context.Context, ks *Keyspace, st *ReplayStats, p aof.Part, 
 	data := m.Bytes()
 	start := int64(0)
 	if p.Format == aof.FormatRDB {
-		funcs, info, err := rdb.CollectFunc(data, 0, rdb.Options{Progress: m.Release}, func(k *canon.Key) error {
-			st.RDBKeys++
-			return ks.Import(k)
-		})
-		if err != nil {
-			var re *rdb.Error
-			if errors.As(err, &re) {
-				return &ReplayError{File: p.Name, Offset: re.Offset, Key: string(re.Key), Err: err}
-			}
-			return &ReplayError{File: p.Name, Offset: -1, Err: err}
+		if start, err = loadRDB(p, m, st, ks, ks.Import); err != nil {
+			return err
 		}
-		if st.RDBVersion == 0 {
-			st.RDBVersion = info.Version
-		}
-		for _, f := range funcs {
-			// Name and engine as FUNCTION LOAD reads the header (quotes included), not the
-			// rdb package's plain split.
-			name, engine, reason := LibraryMeta(f.Code)
-			if reason != "" {
-				return &ReplayError{File: p.Name, Offset: -1, Err: fmt.Errorf("function library in the RDB section: %s", reason)}
-			}
-			ks.Libraries[name] = &Library{Name: name, Engine: engine, Code: Clone(f.Code)}
-		}
-		start = info.End
 	}
 	c := ks.NewClient()
 	var sc interface {

@@ -204,11 +204,20 @@ func (r *parRun) replayFile(ctx context.Context, st *ReplayStats, p aof.Part, m 
 	// Each shard scans the file itself, through a mapping of its own that it releases behind
 	// itself: a shard with nothing to do in a stretch of the file (another shard's hot key)
 	// runs ahead to work of its own instead of waiting, and the pages either holds stay few.
-	m1, err := mmapfile.Open(p.Path)
-	if err != nil {
-		return err
+	// (Where files cannot be mapped, both read the one copy in memory.)
+	data1, release1 := data, func(int64) {}
+	if m.Mapped() {
+		m1, err := mmapfile.Open(p.Path)
+		if err != nil {
+			return err
+		}
+		defer m1.Close()
+		if len(m1.Bytes()) < len(data) {
+			return &ReplayError{File: p.Name, Offset: -1, Err: errors.New("the file shrank during the replay")}
+		}
+		// A file still being appended to: both read what the first mapping saw.
+		data1, release1 = m1.Bytes()[:len(data)], m1.Release
 	}
-	defer m1.Close()
 	r.arrive = make(chan struct{})
 	r.resume = make(chan struct{}, 1)
 	r.quit = make(chan struct{})
@@ -220,7 +229,7 @@ func (r *parRun) replayFile(ctx context.Context, st *ReplayStats, p aof.Part, m 
 		defer close(exited)
 		c := r.kss[1].NewClient()
 		c.par = s1
-		sc := aof.NewScanner(m1.Bytes()[start:], start, m1.Release)
+		sc := aof.NewScanner(data1[start:], start, release1)
 		err := mmapfile.Guard(func() error {
 			for !r.serial && sc.Next() {
 				if !s1.applyOne(c, p, sc.Record()) {
@@ -279,10 +288,7 @@ func (r *parRun) replayFile(ctx context.Context, st *ReplayStats, p aof.Part, m 
 			st.FirstErrors = append(st.FirstErrors, f.msg)
 		}
 	}
-	if fatal != nil {
-		return fatal
-	}
-	return err
+	return fatal
 }
 
 // fail records a fatal error at file offset off and stops both shards before that offset.

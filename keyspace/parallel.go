@@ -104,13 +104,12 @@ func replayParallel(ctx context.Context, src *aof.Source, opt ReplayOptions) (*K
 	r.kss[0].setGuard(1, r.bit)
 	r.kss[1].setGuard(2, r.bit)
 	st, err := eachPart(src, func(p aof.Part, m *mmapfile.File, done, total int64, st *ReplayStats) error {
-		if err := r.replayFile(ctx, st, p, m, opt, done, total); err != nil {
-			return err
-		}
+		err := r.replayFile(ctx, st, p, m, opt, done, total)
 		if r.misrouted() {
+			// whatever happened after that is suspect, errors included
 			return errMisrouted
 		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return nil, st, err
@@ -247,21 +246,27 @@ func (r *parRun) replayFile(ctx context.Context, st *ReplayStats, p aof.Part, m 
 	c := r.kss[0].NewClient()
 	c.par = s0
 	sc := aof.NewScanner(data[start:], start, m.Release)
-	n := 0
-	for sc.Next() {
-		rec := sc.Record()
-		if n++; n&0xffff == 0 {
-			if err := ctx.Err(); err != nil {
-				s0.fail(rec.Offset, err) // shard 1 stops here too
+	err := mmapfile.Guard(func() error {
+		n := 0
+		for sc.Next() {
+			rec := sc.Record()
+			if n++; n&0xffff == 0 {
+				if err := ctx.Err(); err != nil {
+					s0.fail(rec.Offset, err) // shard 1 stops here too
+					break
+				}
+				if opt.Progress != nil {
+					opt.Progress(done+rec.Offset, total)
+				}
+			}
+			if !s0.applyOne(c, p, rec) {
 				break
 			}
-			if opt.Progress != nil {
-				opt.Progress(done+rec.Offset, total)
-			}
 		}
-		if !s0.applyOne(c, p, rec) {
-			break
-		}
+		return nil
+	})
+	if err != nil {
+		s0.fail(-1, err) // a fault on the mapping: the file shrank
 	}
 	close(r.quit)
 	<-exited

@@ -87,9 +87,7 @@ func (t *DB) str(e *Entry) []byte {
 // find returns the entry of key, or nil. Cost: one slot probe sequence and one key compare
 // per tag match.
 func (t *DB) find(key []byte) *Entry {
-	if t.absorbed != nil {
-		t.reindex()
-	}
+	t.reindex()
 	if t.n == 0 {
 		if t.guard != 0 {
 			t.check(hashKey(key))
@@ -99,9 +97,6 @@ func (t *DB) find(key []byte) *Entry {
 	h64 := hashKey(key)
 	if t.guard != 0 {
 		t.check(h64)
-	}
-	if t.absorbed != nil {
-		t.reindex()
 	}
 	h := uint32(h64 >> 32)
 	tag := uint64(h) << 32
@@ -187,9 +182,7 @@ func (t *DB) putHashed(key []byte, h64 uint64) (e *Entry, created bool) {
 	if t.guard != 0 {
 		t.check(h64)
 	}
-	if t.absorbed != nil {
-		t.reindex()
-	}
+	t.reindex()
 	h := uint32(h64 >> 32)
 	if (t.used+1)*4 > len(t.slots)*3 {
 		t.rehash()
@@ -288,28 +281,36 @@ func (t *DB) newID() uint32 {
 	return id
 }
 
-// rehash rebuilds the index for the live keys at a load of at most one half. Tags carry the
-// hash, so no key is read.
+// rehash rebuilds the index for the live keys at a load of at most one half, from the
+// current index and the one absorb left pending, if any. Tags carry the hash, so no key is
+// read.
 func (t *DB) rehash() {
 	size := 16
 	for size < (t.n+1)*2 {
 		size <<= 1
 	}
-	old := t.slots
+	old := [2][]uint64{t.slots, t.absorbed}
+	shift := t.absorbShift
+	t.absorbed, t.absorbShift = nil, 0
 	t.slots = make([]uint64, size)
 	adviseHuge(u64Bytes(t.slots))
 	t.mask = uint64(size - 1)
 	t.used = 0
-	for _, s := range old {
-		if s == 0 || uint32(s) == slotTomb {
-			continue
+	for k, slots := range old {
+		for _, s := range slots {
+			if s == 0 || uint32(s) == slotTomb {
+				continue
+			}
+			if k == 1 {
+				s += shift
+			}
+			i := (s >> 32) & t.mask
+			for t.slots[i] != 0 {
+				i = (i + 1) & t.mask
+			}
+			t.slots[i] = s
+			t.used++
 		}
-		i := (s >> 32) & t.mask
-		for t.slots[i] != 0 {
-			i = (i + 1) & t.mask
-		}
-		t.slots[i] = s
-		t.used++
 	}
 }
 
@@ -574,10 +575,8 @@ func (t *DB) absorb(b *DB) {
 	if b.n == 0 {
 		return
 	}
-	if t.absorbed != nil || b.absorbed != nil {
-		t.reindex()
-		b.reindex()
-	}
+	t.reindex() // (a table absorbed twice: merge the first pending index now)
+	b.reindex()
 	idShift := uint32(len(t.pages) * entryPage)
 	chunkShift := uint64(len(t.arena.chunks))
 	objShift := uint32(len(t.objs))
@@ -624,38 +623,10 @@ func (t *DB) absorb(b *DB) {
 	*b = DB{}
 }
 
-// reindex builds the index of a table that absorbed another: its own slots and the absorbed
-// ones, renumbered.
+// reindex merges the index absorb left pending, if any, into the table's own (rehash).
 func (t *DB) reindex() {
-	if t.absorbed == nil {
-		return
-	}
-	old := [2][]uint64{t.slots, t.absorbed}
-	shift := t.absorbShift
-	t.absorbed, t.absorbShift = nil, 0
-	size := 16
-	for size < (t.n+1)*2 {
-		size <<= 1
-	}
-	t.slots = make([]uint64, size)
-	adviseHuge(u64Bytes(t.slots))
-	t.mask = uint64(size - 1)
-	t.used = 0
-	for k, slots := range old {
-		for _, s := range slots {
-			if s == 0 || uint32(s) == slotTomb {
-				continue
-			}
-			if k == 1 {
-				s += shift
-			}
-			i := (s >> 32) & t.mask
-			for t.slots[i] != 0 {
-				i = (i + 1) & t.mask
-			}
-			t.slots[i] = s
-			t.used++
-		}
+	if t.absorbed != nil {
+		t.rehash()
 	}
 }
 

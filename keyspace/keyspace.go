@@ -13,7 +13,7 @@
 // shard (parallel.go); the result is the same keyspace as a serial replay, which
 // TestParallelMatchesSerial checks on random command sequences.
 //
-// Memory: each database is an open-addressing table of 64-byte entries whose keys and plain
+// Memory: each database is an open-addressing table of 48-byte entries whose keys and plain
 // string values live in a pointer-free arena (table.go): no Go object per string key.
 // Collections are compact per-type structures (one object per key, none per element). Every
 // byte slice a command passes in may alias a memory-mapped file that is released later:
